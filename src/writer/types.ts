@@ -61,6 +61,11 @@ export interface TableBatch {
   readonly schema: TableSchema;
   /** Empty the table before applying `changes` (a TRUNCATE arrived in the stream). */
   readonly truncateFirst: boolean;
+  /**
+   * Kafka records folded into the truncate (the truncate event and the changes it made moot).
+   * Empty when truncateFirst is false. Exactly-once writers record these positions too.
+   */
+  readonly truncateOrigins: readonly RecordPosition[];
   readonly changes: readonly RowChange[];
 }
 
