@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The test command (`npm test`, `npm run test:unit`). Does its own set-up on a fresh machine.
+#
+#   scripts/test.sh [all|unit]        all (default): unit, simulation, conformance, integration, e2e
+#                                     unit: unit + simulation only, no services
+#
+# - `npm ci` when node_modules is missing.
+# - all, with SLUICE_TEST_SERVICES=local (default): starts each service of $SLUICE_TEST_NEEDS
+#   (default: $SLUICE_SERVICES, else "kafka postgres") that is not already answering, and stops
+#   exactly those at the end, whatever the outcome. Services that were already running stay up.
+#   With SLUICE_TEST_SERVICES=testcontainers the tests start containers themselves.
+# - Runs Node's test runner, one file at a time, spec reporter on stdout; a TAP copy goes to
+#   test-artifacts/node-test.tap and its summary (# tests/pass/fail ...) is printed last.
+# - Exits with the test runner's status.
+# Extra arguments after the suite name go to `node --test` (e.g. --test-name-pattern=Kafka).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+suite="${1:-all}"
+[[ $# -gt 0 ]] && shift
+case "$suite" in
+  all) folders=(unit simulation conformance integration e2e) ;;
+  unit) folders=(unit simulation) ;;
+  *)
+    echo "usage: scripts/test.sh [all|unit] [node --test options...]" >&2
+    exit 2
+    ;;
+esac
+
+log() { printf '[test] %s\n' "$*" >&2; }
+
+if [[ ! -d node_modules ]]; then
+  log "node_modules is missing: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+# node --test fails on a pattern that matches no file, so only folders holding tests get one.
+patterns=()
+for folder in "${folders[@]}"; do
+  if [[ -d "test/$folder" ]] && [[ -n "$(find "test/$folder" -name '*.test.ts' -print -quit)" ]]; then
+    patterns+=("test/$folder/**/*.test.ts")
+  fi
+done
+if [[ ${#patterns[@]} -eq 0 ]]; then
+  log "no test files under test/{$(IFS=,; echo "${folders[*]}")}"
+  exit 1
+fi
+
+started=()
+stop_started() {
+  if [[ ${#started[@]} -gt 0 ]]; then
+    log "stopping the services this run started: ${started[*]}"
+    "$ROOT/scripts/services.sh" down "${started[@]}" || log "WARNING: could not stop ${started[*]} cleanly"
+  fi
+}
+trap stop_started EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+mode="${SLUICE_TEST_SERVICES:-local}"
+if [[ "$suite" == all && "$mode" == local ]]; then
+  read -r -a needs <<<"${SLUICE_TEST_NEEDS:-${SLUICE_SERVICES:-kafka postgres}}"
+  for name in "${needs[@]}"; do
+    if "$ROOT/scripts/services.sh" status "$name" >/dev/null 2>&1; then
+      log "$name: already running (left running afterwards)"
+    else
+      # Remembered before `up`, so a half-started service is still stopped at exit.
+      started+=("$name")
+      "$ROOT/scripts/services.sh" up "$name"
+    fi
+  done
+fi
+
+mkdir -p test-artifacts
+tap="test-artifacts/node-test.tap"
+log "node --test ${patterns[*]}"
+status=0
+node --import tsx --test --test-concurrency=1 --test-timeout="${SLUICE_TEST_TIMEOUT_MS:-300000}" \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$tap" \
+  "$@" "${patterns[@]}" || status=$?
+
+echo
+echo "---- test summary ($suite; TAP: $tap) ----"
+grep -E '^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ' "$tap" || echo "# no summary in $tap"
+if [[ $status -ne 0 ]]; then
+  echo "---- FAILED (exit $status). Service logs: .services/*/log*/ (scripts/services.sh logs <name>) ----"
+fi
+exit "$status"
