@@ -36,15 +36,15 @@ if [[ ! -d node_modules ]]; then
   npm ci --no-audit --no-fund
 fi
 
-# node --test fails on a pattern that matches no file, so only folders holding tests get one.
-patterns=()
+# Node 20's `node --test` does not expand globs (Node 21+ does) and fails on a path that matches
+# nothing, so the files are listed here, sorted, from the folders that exist.
+files=()
 for folder in "${folders[@]}"; do
-  if [[ -d "test/$folder" ]] && [[ -n "$(find "test/$folder" -name '*.test.ts' -print -quit)" ]]; then
-    patterns+=("test/$folder/**/*.test.ts")
-  fi
+  [[ -d "test/$folder" ]] || continue
+  while IFS= read -r file; do files+=("$file"); done < <(find "test/$folder" -type f -name '*.test.ts' | LC_ALL=C sort)
 done
-if [[ ${#patterns[@]} -eq 0 ]]; then
-  log "no test files under test/{$(IFS=,; echo "${folders[*]}")}"
+if [[ ${#files[@]} -eq 0 ]]; then
+  log "no test files (*.test.ts) under test/{$(IFS=,; echo "${folders[*]}")}"
   exit 1
 fi
 
@@ -75,12 +75,12 @@ fi
 
 mkdir -p test-artifacts
 tap="test-artifacts/node-test.tap"
-log "node --test ${patterns[*]}"
+log "node --test: ${#files[@]} files under test/{$(IFS=,; echo "${folders[*]}")}"
 status=0
 node --import tsx --test --test-concurrency=1 --test-timeout="${SLUICE_TEST_TIMEOUT_MS:-300000}" \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" \
-  "$@" "${patterns[@]}" || status=$?
+  "$@" "${files[@]}" || status=$?
 
 echo
 echo "---- test summary ($suite; TAP: $tap) ----"
