@@ -1,0 +1,131 @@
+/**
+ * Folds the change events of one write lane into at most one change per primary key, in source
+ * order, and cuts them into TableBatches. Rules (each is tested in test/unit/pipeline):
+ * - upsert after upsert: the newer row wins; columns the newer event did not know (UNCHANGED or
+ *   absent, e.g. TOAST) are filled from the older event's known values;
+ * - delete after anything: delete;
+ * - upsert after delete: the row is re-created, so columns it does not know become NULL rather
+ *   than "keep the target's value" (the target's old row is gone);
+ * - an update that moved the key: a delete of the old key, then the upsert of the new one;
+ * - a truncate is handled by the caller (it empties every lane of the table first).
+ * Every Kafka record folded into a change is kept in `origins`, so its offset is released only
+ * when the change that carries it is durable.
+ */
+import type { ChangeEvent, RecordPosition, Row, TableSchema, Value } from '../cdc/types.ts';
+import { UNCHANGED } from '../cdc/types.ts';
+import type { RowChange, TableBatch, TargetTable } from '../writer/types.ts';
+
+interface PendingChange {
+  kind: 'upsert' | 'delete';
+  key: Row;
+  row: Row | null;
+  version: bigint;
+  sourceTsMs: number;
+  origins: RecordPosition[];
+}
+
+export class LaneCompactor {
+  private readonly pending = new Map<string, PendingChange>();
+  private schema: TableSchema | null = null;
+  private bytes = 0;
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Record bytes of the events folded in (for flush decisions; accounting lives elsewhere). */
+  get pendingBytes(): number {
+    return this.bytes;
+  }
+
+  /** Adds an upsert or delete already routed to this lane (truncates never reach a lane). */
+  add(event: ChangeEvent, encodedKey: string, key: Row, kind: 'upsert' | 'delete'): void {
+    if (event.kind === 'truncate') throw new Error('truncate events are handled per table, not per lane');
+    this.schema = event.schema;
+    this.bytes += event.sizeBytes;
+    const version = event.source.lsn ?? event.position.offset;
+    const existing = this.pending.get(encodedKey);
+    const row = kind === 'upsert' && event.kind === 'upsert' ? event.row : null;
+    if (existing === undefined) {
+      this.pending.set(encodedKey, {
+        kind,
+        key,
+        row,
+        version,
+        sourceTsMs: event.source.tsMs,
+        origins: [event.position],
+      });
+      return;
+    }
+    existing.origins.push(event.position);
+    existing.version = version > existing.version ? version : existing.version;
+    existing.sourceTsMs = Math.max(existing.sourceTsMs, event.source.tsMs);
+    existing.key = key;
+    if (kind === 'delete') {
+      existing.kind = 'delete';
+      existing.row = null;
+      return;
+    }
+    if (existing.kind === 'delete') {
+      existing.kind = 'upsert';
+      existing.row = row === null ? null : knownOrNull(row, event.schema);
+      return;
+    }
+    existing.row = row === null || existing.row === null ? row : mergeKnownColumns(existing.row, row);
+  }
+
+  /** Takes up to `maxRows` changes out as one batch; the rest stay pending. */
+  drain(table: TargetTable, maxRows: number): TableBatch | null {
+    if (this.pending.size === 0 || this.schema === null) return null;
+    const changes: RowChange[] = [];
+    for (const [encodedKey, change] of this.pending) {
+      if (changes.length >= maxRows) break;
+      this.pending.delete(encodedKey);
+      changes.push(toRowChange(change));
+    }
+    if (this.pending.size === 0) this.bytes = 0;
+    return { table, schema: this.schema, truncateFirst: false, truncateOrigins: [], changes };
+  }
+
+  /** Drops everything pending (a truncate made it moot) and returns the origins to release later. */
+  discard(): RecordPosition[] {
+    const origins: RecordPosition[] = [];
+    for (const change of this.pending.values()) origins.push(...change.origins);
+    this.pending.clear();
+    this.bytes = 0;
+    return origins;
+  }
+}
+
+function toRowChange(change: PendingChange): RowChange {
+  const base = { key: change.key, version: change.version, origins: change.origins, sourceTsMs: change.sourceTsMs };
+  if (change.kind === 'delete' || change.row === null) return { kind: 'delete', ...base };
+  return { kind: 'upsert', row: change.row, ...base };
+}
+
+/** The newer row, with columns it does not know taken from the older row's known values. */
+export function mergeKnownColumns(older: Row, newer: Row): Row {
+  let merged: Map<string, Value> | null = null;
+  for (const [column, olderValue] of older) {
+    if (olderValue === UNCHANGED) continue;
+    const newerValue = newer.get(column);
+    if (newerValue === undefined || newerValue === UNCHANGED) {
+      merged ??= new Map(newer);
+      merged.set(column, olderValue);
+    }
+  }
+  return merged ?? newer;
+}
+
+/** A re-created row: columns the event did not know are NULL, never "keep the old value". */
+function knownOrNull(row: Row, schema: TableSchema): Row {
+  let result: Map<string, Value> | null = null;
+  for (const column of schema.columns) {
+    const value = row.get(column.name);
+    if (value === undefined || value === UNCHANGED) {
+      result ??= new Map(row);
+      result.set(column.name, null);
+    }
+  }
+  return result ?? row;
+}
