@@ -28,7 +28,8 @@ test(`Kafka (${servicesMode()}): a produced record is consumed back by a group`,
   const topic = await createUniqueTopic(3, 'services-smoke');
   const kafka = testKafka('services-smoke');
   const producer = kafka.producer();
-  const consumer = kafka.consumer({ groupId: uniqueName('services-smoke-group') });
+  const groupId = uniqueName('services-smoke-group');
+  const consumer = kafka.consumer({ groupId });
   try {
     const key = uniqueName('key');
     await producer.connect();
@@ -61,6 +62,10 @@ test(`Kafka (${servicesMode()}): a produced record is consumed back by a group`,
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
     await topic.delete();
   }
 });
