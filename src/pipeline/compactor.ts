@@ -58,6 +58,7 @@ export class LaneCompactor {
       return;
     }
     existing.origins.push(event.position);
+    // biome-ignore lint/complexity/useMathMinMax: versions are bigint, which Math.max does not take
     existing.version = version > existing.version ? version : existing.version;
     existing.sourceTsMs = Math.max(existing.sourceTsMs, event.source.tsMs);
     existing.key = key;
