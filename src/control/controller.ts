@@ -1,0 +1,556 @@
+/**
+ * The adaptive controller: one decision per interval about batch size, write concurrency and
+ * which partitions to pause, from what the pipeline reports. Pure logic with an injected clock:
+ * every method takes `now` (ms) from the caller, nothing here sets timers or does I/O, so the
+ * same code runs in the pipeline and in the deterministic simulation (test/simulation/).
+ *
+ * How the pipeline uses it
+ * ------------------------
+ *   const controller = new Controller({ maxInflightBytes, headroomBytes: fetchMaxBytes, ... });
+ *
+ *   // assignment (from KafkaSource onAssigned / onRevoked)
+ *   controller.assign(partitions);             controller.revoke(partitions);
+ *
+ *   // memory bound: every fetched batch is admitted, every written/dropped one released.
+ *   // admit() returns the partitions to pause NOW (usually empty); pause them before returning
+ *   // from onBatch. source.pause() stops fetching only: the consumer keeps heartbeating.
+ *   const toPause = controller.admit({ topic, partition }, bytes, records);
+ *   if (toPause.length > 0) source.pause(toPause);
+ *   controller.release({ topic, partition }, bytes);           // after commit or on revoke
+ *
+ *   // writes: one begin/end pair per ATTEMPT (a retry is a new attempt)
+ *   const attempt = controller.beginWrite({ rows, bytes }, now);
+ *   controller.endWrite(attempt, now, null);                     // success
+ *   controller.endWrite(attempt, now, sinkError.errorClass);     // failure, classified
+ *
+ *   // stages (Flink-style diagnosis): controller.stages.meter('decode').record('busy', t0, t1) …
+ *
+ *   // lag, on its own sampling interval (KafkaAdmin.endOffsets / committedOffsets)
+ *   controller.recordLag({ at: now, partitions: [...] });
+ *   controller.setRetention(topic, { ms, bytes });               // from KafkaAdmin.retention
+ *
+ *   // once per intervalMs:
+ *   const d = controller.tick(now);
+ *   limit.concurrency = d.concurrency;        // p-limit ≥ 6: the limit is a settable property
+ *   batcher.maxRows = d.batchSize;            // applies to batches cut from now on
+ *   source.pause(d.pausePartitions); source.resume(d.resumePartitions);
+ *   for (const r of d.reasons) logger.info({ event: 'controller-decision' }, r);
+ *   for (const e of d.events) logger.warn({ event: e.kind, ...e });
+ *
+ *   controller.snapshot()                      // status page, /metrics, CLI
+ *
+ * Decisions, in order of precedence:
+ *   1. backpressure errors in the interval → concurrency × backpressureDecreaseRatio and batch
+ *      × shrinkFactor; repeated at the minimum, or no success for saturationMs → the sink is
+ *      saturated: pause every partition until a write succeeds;
+ *   2. retryable failures only (sink unavailable) → concurrency decreases, remembering the last
+ *      good value for a warm start;
+ *   3. otherwise batch size hill-climbs on per-row cost (adaptive-batch-size.ts); when it did not
+ *      change, concurrency follows AIMD on latency (adaptive-concurrency.ts). One knob grows per
+ *      interval, so each measurement is attributable to one change;
+ *   4. memory: pause at the budget's pause threshold (also checked in admit), resume at its
+ *      resume threshold (inflight-budget.ts), unless the sink is still saturated.
+ */
+import type { ErrorClass } from '../errors.ts';
+import type { TopicPartition } from '../kafka/types.ts';
+import { AdaptiveBatchSize, type AdaptiveBatchSizeConfig } from './adaptive-batch-size.ts';
+import { AdaptiveConcurrency, type AdaptiveConcurrencyConfig } from './adaptive-concurrency.ts';
+import { EwmaVariance, type MeanDeviation } from './ewma.ts';
+import { InflightBudget, type InflightUsage } from './inflight-budget.ts';
+import { type LagAssessment, type LagClass, type LagSample, LagTracker, type LagTrackerConfig, partitionKey } from './lag.ts';
+import { earliestBreach, type PartitionEta, type RetentionPolicy, timeToRetentionBreach } from './retention.ts';
+import { type StageDiagnosis, type StageName, StageMeters } from './stages.ts';
+
+export interface ControllerConfig {
+  /** How often the pipeline calls tick(); used to judge "repeated" conditions. */
+  readonly intervalMs: number;
+  /** SLUICE_MAX_INFLIGHT_BYTES: buffered + in-flight bytes never exceed it. */
+  readonly maxInflightBytes: number;
+  /** What the source may still deliver after pause(): ≥ fetch.max.bytes × brokers fetched from. */
+  readonly headroomBytes: number;
+  /** Resume partitions when usage falls to this fraction of maxInflightBytes. */
+  readonly resumeFraction: number;
+  readonly batchSize: Partial<AdaptiveBatchSizeConfig>;
+  readonly concurrency: Partial<AdaptiveConcurrencyConfig>;
+  readonly lag: Partial<LagTrackerConfig>;
+  /** Warn when a partition would lose unwritten records to retention within this many seconds. */
+  readonly retentionWarningSeconds: number;
+  /** No successful write for this long while writes fail → the sink is saturated (pause all). */
+  readonly saturationMs: number;
+  /** Consecutive intervals with backpressure at minimum concurrency that also mean saturated. */
+  readonly saturationIntervals: number;
+  /** Sliding window of the stage meters. */
+  readonly stageWindowMs: number;
+}
+
+export const defaultControllerConfig: ControllerConfig = {
+  intervalMs: 1_000,
+  maxInflightBytes: 256 * 1024 * 1024,
+  headroomBytes: 52_428_800,
+  resumeFraction: 0.5,
+  batchSize: {},
+  concurrency: {},
+  lag: {},
+  retentionWarningSeconds: 3_600,
+  saturationMs: 5_000,
+  saturationIntervals: 3,
+  stageWindowMs: 10_000,
+};
+
+export interface WriteAttempt {
+  readonly id: number;
+  readonly startedAt: number;
+  readonly rows: number;
+  readonly bytes: number;
+  /** The batch size in force when the attempt began. */
+  readonly batchSize: number;
+}
+
+export type ControllerEvent =
+  | { readonly kind: 'lag-class-changed'; readonly from: LagClass; readonly to: LagClass; readonly lag: number; readonly slope: number }
+  | { readonly kind: 'hot-partition'; readonly topic: string; readonly partition: number; readonly lag: number; readonly siblingMedianLag: number }
+  | { readonly kind: 'hot-partition-cleared'; readonly topic: string; readonly partition: number }
+  | {
+      readonly kind: 'retention-risk';
+      readonly topic: string;
+      readonly partition: number;
+      readonly etaSeconds: number;
+      readonly limitedBy: 'time' | 'bytes';
+    }
+  | { readonly kind: 'retention-risk-cleared' }
+  | { readonly kind: 'bottleneck-changed'; readonly from: StageName | null; readonly to: StageName | null }
+  | { readonly kind: 'sink-saturated'; readonly reason: string }
+  | { readonly kind: 'sink-recovered' };
+
+export interface Decision {
+  readonly at: number;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  /** Partitions to pause now (not already paused). */
+  readonly pausePartitions: readonly TopicPartition[];
+  /** Partitions to resume now. */
+  readonly resumePartitions: readonly TopicPartition[];
+  /** Why anything changed, human-readable; empty when nothing did. */
+  readonly reasons: readonly string[];
+  /** Diagnoses worth logging once (they fire on change, not every interval). */
+  readonly events: readonly ControllerEvent[];
+}
+
+export type PauseCause = 'memory' | 'sink';
+
+export interface ControllerSnapshot {
+  readonly at: number;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly inFlightWrites: number;
+  readonly lastGoodConcurrency: number;
+  readonly paused: readonly { readonly topic: string; readonly partition: number; readonly causes: readonly PauseCause[] }[];
+  readonly lastChange: { readonly at: number; readonly reasons: readonly string[] } | null;
+  /** EWMA of per-interval mean write latency. */
+  readonly writeLatencyMs: MeanDeviation | null;
+  readonly sinkSaturated: boolean;
+  readonly inflight: InflightUsage;
+  readonly lag: LagAssessment | null;
+  readonly retention: {
+    readonly earliest: PartitionEta | null;
+    readonly partitions: readonly PartitionEta[];
+  };
+  readonly stages: StageDiagnosis | null;
+  readonly bottleneck: StageName | null;
+}
+
+interface IntervalStats {
+  successes: number;
+  latencySum: number;
+  /** Latency of successes cut at the current batch size (for the concurrency baseline). */
+  currentSizeLatencySum: number;
+  currentSizeSuccesses: number;
+  backpressure: number;
+  retryable: number;
+  reachedLimit: boolean;
+  begun: number;
+  full: number;
+  sparse: number;
+}
+
+function emptyInterval(): IntervalStats {
+  return {
+    successes: 0,
+    latencySum: 0,
+    currentSizeLatencySum: 0,
+    currentSizeSuccesses: 0,
+    backpressure: 0,
+    retryable: 0,
+    reachedLimit: false,
+    begun: 0,
+    full: 0,
+    sparse: 0,
+  };
+}
+
+export class Controller {
+  readonly config: ControllerConfig;
+  /** The pipeline records stage activity here (see stages.ts). */
+  readonly stages: StageMeters;
+  private readonly batch: AdaptiveBatchSize;
+  private readonly concurrencyControl: AdaptiveConcurrency;
+  private readonly budget: InflightBudget;
+  private readonly lagTracker: LagTracker;
+  private readonly latency: EwmaVariance;
+  private readonly retentionPolicies = new Map<string, RetentionPolicy>();
+  private readonly assigned = new Map<string, TopicPartition>();
+  private readonly paused = new Map<string, Set<PauseCause>>();
+  private readonly inFlight = new Set<number>();
+  private nextAttemptId = 1;
+  private interval = emptyInterval();
+  private averageRecordBytes: number | null = null;
+  private lastSuccessAt: number | null = null;
+  private lastFailureAt: number | null = null;
+  private backpressureAtMinimum = 0;
+  private sinkSaturated = false;
+  private lastLagClass: LagClass = 'steady';
+  private hotNamed = new Set<string>();
+  private retentionAtRisk = false;
+  private retentionEtas: PartitionEta[] = [];
+  private lastChange: { at: number; reasons: readonly string[] } | null = null;
+  private lastTickAt = 0;
+
+  constructor(config: Partial<ControllerConfig> = {}) {
+    this.config = { ...defaultControllerConfig, ...config };
+    this.stages = new StageMeters(this.config.stageWindowMs);
+    this.batch = new AdaptiveBatchSize(this.config.batchSize);
+    this.concurrencyControl = new AdaptiveConcurrency(this.config.concurrency);
+    this.budget = new InflightBudget({
+      maxBytes: this.config.maxInflightBytes,
+      headroomBytes: this.config.headroomBytes,
+      resumeFraction: this.config.resumeFraction,
+    });
+    this.lagTracker = new LagTracker(this.config.lag);
+    this.latency = new EwmaVariance(this.concurrencyControl.config.ewmaAlpha);
+    this.stages.meter('write').parallelism = this.concurrencyControl.limit;
+  }
+
+  get batchSize(): number {
+    return this.batch.size;
+  }
+
+  get concurrency(): number {
+    return this.concurrencyControl.limit;
+  }
+
+  assign(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.assigned.set(partitionKey(p.topic, p.partition), p);
+  }
+
+  /** Forget revoked partitions. Their bytes must still be released by the pipeline. */
+  revoke(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) {
+      const key = partitionKey(p.topic, p.partition);
+      this.assigned.delete(key);
+      this.paused.delete(key);
+      this.hotNamed.delete(key);
+    }
+    this.lagTracker.forget(partitions);
+  }
+
+  /**
+   * Count fetched bytes against the memory bound. Returns the partitions the pipeline must
+   * pause now (before fetching more) because usage reached the pause threshold.
+   */
+  admit(partition: TopicPartition, bytes: number, records: number): readonly TopicPartition[] {
+    const key = partitionKey(partition.topic, partition.partition);
+    if (!this.assigned.has(key)) this.assigned.set(key, partition);
+    this.budget.add(key, bytes);
+    if (records > 0) {
+      const sample = bytes / records;
+      this.averageRecordBytes =
+        this.averageRecordBytes === null ? sample : this.averageRecordBytes + 0.05 * (sample - this.averageRecordBytes);
+    }
+    return this.budget.mustPause ? this.pauseAll('memory') : [];
+  }
+
+  release(partition: TopicPartition, bytes: number): void {
+    this.budget.remove(partitionKey(partition.topic, partition.partition), bytes);
+  }
+
+  beginWrite(batch: { readonly rows: number; readonly bytes: number }, now: number): WriteAttempt {
+    const attempt: WriteAttempt = {
+      id: this.nextAttemptId++,
+      startedAt: now,
+      rows: batch.rows,
+      bytes: batch.bytes,
+      batchSize: this.batch.size,
+    };
+    this.inFlight.add(attempt.id);
+    if (this.inFlight.size >= this.concurrencyControl.limit) this.interval.reachedLimit = true;
+    this.interval.begun += 1;
+    if (this.batch.isFull(batch.rows, attempt.batchSize)) this.interval.full += 1;
+    if (this.batch.isSparse(batch.rows, attempt.batchSize)) this.interval.sparse += 1;
+    return attempt;
+  }
+
+  /** `errorClass` null = the whole batch is durable. Poison and fatal do not steer the controller. */
+  endWrite(attempt: WriteAttempt, now: number, errorClass: ErrorClass | null): void {
+    if (!this.inFlight.delete(attempt.id)) return;
+    if (errorClass === null) {
+      const latencyMs = Math.max(0, now - attempt.startedAt);
+      this.interval.successes += 1;
+      this.interval.latencySum += latencyMs;
+      if (attempt.batchSize === this.batch.size) {
+        this.interval.currentSizeSuccesses += 1;
+        this.interval.currentSizeLatencySum += latencyMs;
+      }
+      this.batch.observe(attempt.batchSize, attempt.rows, latencyMs);
+      this.lastSuccessAt = now;
+    } else if (errorClass === 'backpressure') {
+      this.interval.backpressure += 1;
+      this.lastFailureAt = now;
+    } else if (errorClass === 'retryable') {
+      this.interval.retryable += 1;
+      this.lastFailureAt = now;
+    }
+  }
+
+  recordLag(sample: LagSample): LagAssessment {
+    return this.lagTracker.record(sample);
+  }
+
+  /** retention.ms / retention.bytes of a topic (-1 = unlimited), as KafkaAdmin.retention reports. */
+  setRetention(topic: string, policy: RetentionPolicy): void {
+    this.retentionPolicies.set(topic, policy);
+  }
+
+  tick(now: number): Decision {
+    const stats = this.interval;
+    this.interval = emptyInterval();
+    this.lastTickAt = now;
+    const reasons: string[] = [];
+    const events: ControllerEvent[] = [];
+
+    const meanLatency = stats.successes > 0 ? stats.latencySum / stats.successes : null;
+    if (meanLatency !== null) this.latency.update(meanLatency);
+    const lag = this.lagTracker.latest();
+    const lagGrowing = lag !== null && lag.total.growingForMs > 0;
+
+    this.assessLag(lag, events);
+    this.assessRetention(lag, events);
+    this.stages.meter('write').parallelism = this.concurrencyControl.limit;
+    const diagnosis = this.stages.evaluate(now);
+    if (diagnosis.changed !== null) events.push({ kind: 'bottleneck-changed', ...diagnosis.changed });
+
+    // Knobs.
+    const backpressure = stats.backpressure > 0;
+    const unavailable = !backpressure && stats.retryable > 0 && stats.successes === 0;
+    const concurrencyInterval = {
+      meanLatencyMs: stats.currentSizeSuccesses > 0 ? stats.currentSizeLatencySum / stats.currentSizeSuccesses : null,
+      backpressure,
+      unavailable,
+      reachedLimit: stats.reachedLimit,
+    };
+    if (backpressure || unavailable) {
+      const c = this.concurrencyControl.step(concurrencyInterval);
+      if (c.reason !== null) reasons.push(c.reason);
+      if (backpressure) {
+        const b = this.batch.step({
+          now,
+          backpressure,
+          latencyMs: this.latency.state()?.mean ?? null,
+          lagGrowing,
+          batchesFilling: stats.full > 0,
+          batchesSparse: stats.begun > 0 && stats.sparse === stats.begun,
+        });
+        if (b.reason !== null) reasons.push(b.reason);
+        if (b.change !== 'hold') this.concurrencyControl.resetBaseline();
+      }
+    } else {
+      const b = this.batch.step({
+        now,
+        backpressure: false,
+        latencyMs: this.latency.state()?.mean ?? null,
+        lagGrowing,
+        batchesFilling: stats.full > 0,
+        batchesSparse: stats.begun > 0 && stats.sparse === stats.begun,
+      });
+      if (b.reason !== null) reasons.push(b.reason);
+      if (b.change !== 'hold') {
+        this.concurrencyControl.resetBaseline();
+      } else {
+        const c = this.concurrencyControl.step(concurrencyInterval);
+        if (c.reason !== null) reasons.push(c.reason);
+      }
+    }
+    this.stages.meter('write').parallelism = this.concurrencyControl.limit;
+
+    // Saturation and pausing.
+    const atMinimum = this.concurrencyControl.limit <= this.concurrencyControl.config.min;
+    this.backpressureAtMinimum = backpressure && atMinimum ? this.backpressureAtMinimum + 1 : 0;
+    const failingWithoutSuccess =
+      this.lastFailureAt !== null &&
+      now - this.lastFailureAt < this.config.saturationMs &&
+      (this.lastSuccessAt === null || now - this.lastSuccessAt >= this.config.saturationMs);
+    const pausePartitions: TopicPartition[] = [];
+    const resumePartitions: TopicPartition[] = [];
+    if (!this.sinkSaturated && (failingWithoutSuccess || this.backpressureAtMinimum >= this.config.saturationIntervals)) {
+      this.sinkSaturated = true;
+      const why = failingWithoutSuccess
+        ? `no successful write for ${this.config.saturationMs} ms`
+        : `backpressure for ${this.backpressureAtMinimum} intervals at minimum concurrency`;
+      events.push({ kind: 'sink-saturated', reason: why });
+      const newlyPaused = this.pauseAll('sink');
+      pausePartitions.push(...newlyPaused);
+      if (newlyPaused.length > 0) reasons.push(`sink saturated (${why}): pausing ${newlyPaused.length} partition(s)`);
+    } else if (this.sinkSaturated && stats.successes > 0 && !backpressure) {
+      this.sinkSaturated = false;
+      events.push({ kind: 'sink-recovered' });
+      this.clearCause('sink');
+    }
+    if (this.budget.mustPause) {
+      const newlyPaused = this.pauseAll('memory');
+      pausePartitions.push(...newlyPaused);
+      if (newlyPaused.length > 0) reasons.push(this.memoryReason('pausing', newlyPaused.length));
+    } else if (this.budget.mayResume) {
+      this.clearCause('memory');
+    }
+    for (const [key, causes] of [...this.paused]) {
+      if (causes.size > 0) continue;
+      this.paused.delete(key);
+      const partition = this.assigned.get(key);
+      if (partition !== undefined) resumePartitions.push(partition);
+    }
+    if (resumePartitions.length > 0) reasons.push(this.memoryReason('resuming', resumePartitions.length));
+
+    if (reasons.length > 0) this.lastChange = { at: now, reasons };
+    return {
+      at: now,
+      batchSize: this.batch.size,
+      concurrency: this.concurrencyControl.limit,
+      pausePartitions,
+      resumePartitions,
+      reasons,
+      events,
+    };
+  }
+
+  snapshot(): ControllerSnapshot {
+    const stages = this.stages.latest();
+    return {
+      at: this.lastTickAt,
+      batchSize: this.batch.size,
+      concurrency: this.concurrencyControl.limit,
+      inFlightWrites: this.inFlight.size,
+      lastGoodConcurrency: this.concurrencyControl.lastGood,
+      paused: [...this.paused].map(([key, causes]) => {
+        const p = this.assigned.get(key);
+        return { topic: p?.topic ?? key, partition: p?.partition ?? -1, causes: [...causes] };
+      }),
+      lastChange: this.lastChange,
+      writeLatencyMs: this.latency.state(),
+      sinkSaturated: this.sinkSaturated,
+      inflight: this.budget.usage(),
+      lag: this.lagTracker.latest(),
+      retention: { earliest: earliestBreach(this.retentionEtas), partitions: this.retentionEtas },
+      stages,
+      bottleneck: stages?.bottleneck ?? null,
+    };
+  }
+
+  private pauseAll(cause: PauseCause): TopicPartition[] {
+    const newlyPaused: TopicPartition[] = [];
+    for (const [key, partition] of this.assigned) {
+      const causes = this.paused.get(key);
+      if (causes === undefined) {
+        this.paused.set(key, new Set([cause]));
+        newlyPaused.push(partition);
+      } else {
+        causes.add(cause);
+      }
+    }
+    return newlyPaused;
+  }
+
+  private clearCause(cause: PauseCause): void {
+    for (const causes of this.paused.values()) causes.delete(cause);
+  }
+
+  private memoryReason(action: 'pausing' | 'resuming', count: number): string {
+    const u = this.budget.usage();
+    const mib = (bytes: number) => (bytes / 1_048_576).toFixed(1);
+    return action === 'pausing'
+      ? `in-flight ${mib(u.usedBytes)} MiB reached the pause threshold ${mib(u.pauseAtBytes)} MiB (max ${mib(u.maxBytes)} MiB): pausing ${count} partition(s)`
+      : `in-flight ${mib(u.usedBytes)} MiB at or below ${mib(u.resumeAtBytes)} MiB and sink healthy: resuming ${count} partition(s)`;
+  }
+
+  private assessLag(lag: LagAssessment | null, events: ControllerEvent[]): void {
+    if (lag === null) return;
+    if (lag.total.lagClass !== this.lastLagClass) {
+      events.push({
+        kind: 'lag-class-changed',
+        from: this.lastLagClass,
+        to: lag.total.lagClass,
+        lag: lag.total.lag,
+        slope: lag.total.shortSlope,
+      });
+      this.lastLagClass = lag.total.lagClass;
+    }
+    const hotNow = new Set<string>();
+    for (const hot of lag.hot) {
+      const key = partitionKey(hot.topic, hot.partition);
+      hotNow.add(key);
+      if (!this.hotNamed.has(key)) events.push({ kind: 'hot-partition', ...hot });
+    }
+    for (const key of this.hotNamed) {
+      if (hotNow.has(key)) continue;
+      const p = this.assigned.get(key);
+      if (p !== undefined) events.push({ kind: 'hot-partition-cleared', topic: p.topic, partition: p.partition });
+    }
+    this.hotNamed = hotNow;
+  }
+
+  /**
+   * Retention ETA per partition. Linear growth is extrapolated with the long-window slope,
+   * exponential growth with the short-window one (the recent, steeper slope); spikes and steady
+   * lags raise no warning unless records are already being lost.
+   */
+  private assessRetention(lag: LagAssessment | null, events: ControllerEvent[]): void {
+    if (lag === null) return;
+    this.retentionEtas = [];
+    for (const p of lag.partitions) {
+      const policy = this.retentionPolicies.get(p.topic);
+      if (policy === undefined) continue;
+      const slope = p.lagClass === 'exponential' ? Math.max(p.shortSlope, p.longSlope) : p.longSlope;
+      const eta = timeToRetentionBreach(policy, {
+        lagRecords: p.lag,
+        lagSlope: slope,
+        productionRate: p.productionRate,
+        averageRecordBytes: this.averageRecordBytes,
+        oldestUnwrittenAgeMs: p.oldestUnwrittenAgeMs,
+      });
+      this.retentionEtas.push({ topic: p.topic, partition: p.partition, eta });
+    }
+    const atRisk = this.retentionEtas.filter(
+      (e) =>
+        e.eta.kind === 'breach' &&
+        (e.eta.seconds === 0 ||
+          (e.eta.seconds <= this.config.retentionWarningSeconds && isSustainedGrowth(lag, e.topic, e.partition))),
+    );
+    const first = earliestBreach(atRisk);
+    if (first !== null && first.eta.kind === 'breach' && !this.retentionAtRisk) {
+      this.retentionAtRisk = true;
+      events.push({
+        kind: 'retention-risk',
+        topic: first.topic,
+        partition: first.partition,
+        etaSeconds: first.eta.seconds,
+        limitedBy: first.eta.limitedBy,
+      });
+    } else if (first === null && this.retentionAtRisk) {
+      this.retentionAtRisk = false;
+      events.push({ kind: 'retention-risk-cleared' });
+    }
+  }
+}
+
+function isSustainedGrowth(lag: LagAssessment, topic: string, partition: number): boolean {
+  const p = lag.partitions.find((x) => x.topic === topic && x.partition === partition);
+  return p !== undefined && (p.lagClass === 'linear' || p.lagClass === 'exponential');
+}

@@ -1,0 +1,287 @@
+/**
+ * Consumer lag and its trend, per partition and in total.
+ *
+ * The pipeline samples the broker on an interval (KafkaAdmin.endOffsets / committedOffsets) and
+ * feeds each sample to `LagTracker.record`. Lag is log-end offset − committed offset (what
+ * retention can destroy); the lag behind the fetch position is reported alongside (what is not
+ * even in memory yet).
+ *
+ * Trend: least-squares slope over a short and a long window. Classes, after the article
+ * ("a lag that grows linearly indicates a sustained throughput mismatch; a lag that spikes and
+ * then recovers indicates a transient burst; a lag that grows exponentially suggests a cascading
+ * failure"):
+ *   steady      lag neither growing nor draining beyond the noise threshold;
+ *   spike       a burst being absorbed: lag has grown for less than `sustainMs`, or is draining;
+ *   linear      lag has grown for at least `sustainMs` at a roughly constant slope;
+ *   exponential lag has grown for at least `sustainMs` and the slope itself keeps growing.
+ * The noise threshold is max(minSlope, relativeSlope × production rate), so a slope that is
+ * small against the traffic does not count as growth.
+ *
+ * Hot partition: a partition whose lag is at least `hotFactor` times the median lag of the other
+ * partitions of its topic (and at least `hotMinLag`), e.g. the article's 5,000 against 500 / 200.
+ */
+import { leastSquaresSlopePerSecond, pointsWithin, type TimedValue } from './linear-fit.ts';
+
+export type LagClass = 'steady' | 'spike' | 'linear' | 'exponential';
+
+export interface PartitionLagObservation {
+  readonly topic: string;
+  readonly partition: number;
+  /** High watermark of the partition. */
+  readonly logEndOffset: bigint;
+  /** Next offset the group will read after a restart; null when the group never committed. */
+  readonly committedOffset: bigint | null;
+  /** Next offset the consumer will fetch, when the source knows it. */
+  readonly fetchPosition?: bigint | null;
+  /** Age of the oldest event read but not yet durably written (ms), when known. */
+  readonly oldestUnwrittenAgeMs?: number | null;
+}
+
+export interface LagSample {
+  /** Sample time, ms (the injected clock). */
+  readonly at: number;
+  readonly partitions: readonly PartitionLagObservation[];
+}
+
+export interface LagTrackerConfig {
+  readonly shortWindowMs: number;
+  readonly longWindowMs: number;
+  /** Growth must last this long before it is called linear or exponential rather than a spike. */
+  readonly sustainMs: number;
+  /** Absolute noise floor for a slope, records/s. */
+  readonly minSlope: number;
+  /** Noise floor relative to the production rate (0.05 = 5 % of records/s produced). */
+  readonly relativeSlope: number;
+  /** The slope must grow by this fraction of itself over the fitted span to be exponential. */
+  readonly accelerationRatio: number;
+  readonly hotFactor: number;
+  readonly hotMinLag: number;
+}
+
+export const defaultLagTrackerConfig: LagTrackerConfig = {
+  shortWindowMs: 30_000,
+  longWindowMs: 300_000,
+  sustainMs: 60_000,
+  minSlope: 5,
+  relativeSlope: 0.05,
+  accelerationRatio: 0.5,
+  hotFactor: 5,
+  hotMinLag: 1_000,
+};
+
+export interface LagTrend {
+  /** Latest lag, records. */
+  readonly lag: number;
+  /** records/s over the short window (0 until two samples). */
+  readonly shortSlope: number;
+  /** records/s over the long window. */
+  readonly longSlope: number;
+  /** records/s produced (slope of the log-end offset over the long window). */
+  readonly productionRate: number;
+  readonly lagClass: LagClass;
+  /** How long the lag has been growing without interruption, ms (0 when it is not growing). */
+  readonly growingForMs: number;
+}
+
+export interface PartitionLag extends LagTrend {
+  readonly topic: string;
+  readonly partition: number;
+  /** Log-end offset − fetch position, when the fetch position is known. */
+  readonly fetchLag: number | null;
+  readonly oldestUnwrittenAgeMs: number | null;
+}
+
+export interface HotPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly lag: number;
+  readonly siblingMedianLag: number;
+}
+
+export interface LagAssessment {
+  readonly at: number;
+  readonly total: LagTrend & { readonly oldestUnwrittenAgeMs: number | null };
+  readonly partitions: readonly PartitionLag[];
+  readonly hot: readonly HotPartition[];
+}
+
+interface SeriesPoint extends TimedValue {
+  readonly logEnd: number;
+}
+
+/**
+ * One lag time series with the little state classification needs (when growth began, the
+ * history of short-window slopes). Exported for unit tests of the classification.
+ */
+export class LagSeries {
+  private readonly points: SeriesPoint[] = [];
+  private readonly slopeHistory: TimedValue[] = [];
+  private growingSince: number | null = null;
+  private trend: LagTrend = {
+    lag: 0,
+    shortSlope: 0,
+    longSlope: 0,
+    productionRate: 0,
+    lagClass: 'steady',
+    growingForMs: 0,
+  };
+
+  constructor(private readonly config: LagTrackerConfig) {}
+
+  add(at: number, lag: number, logEndOffset: number): LagTrend {
+    const last = this.points.at(-1);
+    if (last !== undefined && at <= last.t) return this.trend;
+    this.points.push({ t: at, v: lag, logEnd: logEndOffset });
+    const horizon = at - this.config.longWindowMs;
+    while (this.points.length > 0 && this.points[0]!.t <= horizon) this.points.shift();
+
+    const shortSlope = leastSquaresSlopePerSecond(pointsWithin(this.points, at, this.config.shortWindowMs)) ?? 0;
+    const longSlope = leastSquaresSlopePerSecond(this.points) ?? 0;
+    const productionRate = Math.max(
+      0,
+      leastSquaresSlopePerSecond(this.points.map((p) => ({ t: p.t, v: p.logEnd }))) ?? 0,
+    );
+    this.slopeHistory.push({ t: at, v: shortSlope });
+    while (this.slopeHistory.length > 0 && this.slopeHistory[0]!.t <= horizon) this.slopeHistory.shift();
+
+    const threshold = Math.max(this.config.minSlope, this.config.relativeSlope * productionRate);
+    // Hysteresis: growth starts above the threshold and only ends below half of it, so noise
+    // around the threshold does not restart the sustain clock.
+    if (this.growingSince === null) {
+      if (shortSlope > threshold) this.growingSince = at;
+    } else if (shortSlope <= threshold / 2) {
+      this.growingSince = null;
+    }
+    const growingForMs = this.growingSince === null ? 0 : at - this.growingSince;
+
+    let lagClass: LagClass;
+    if (this.growingSince !== null) {
+      if (growingForMs < this.config.sustainMs) lagClass = 'spike';
+      else lagClass = this.isAccelerating(at) ? 'exponential' : 'linear';
+    } else if (shortSlope < -threshold && lag > 0) {
+      lagClass = 'spike';
+    } else {
+      lagClass = 'steady';
+    }
+    this.trend = { lag, shortSlope, longSlope, productionRate, lagClass, growingForMs };
+    return this.trend;
+  }
+
+  latest(): LagTrend {
+    return this.trend;
+  }
+
+  /**
+   * The slope is itself growing: fit the short-window slopes recorded since growth began
+   * (skipping the first short window, where the slope ramps up from the onset) and compare the
+   * rise over the fitted span with the mean slope.
+   */
+  private isAccelerating(now: number): boolean {
+    if (this.growingSince === null) return false;
+    const fitFrom = this.growingSince + this.config.shortWindowMs;
+    const fitted = this.slopeHistory.filter((p) => p.t >= fitFrom && p.t <= now);
+    if (fitted.length < 3) return false;
+    const span = (fitted.at(-1)!.t - fitted[0]!.t) / 1000;
+    if (span * 1000 < this.config.shortWindowMs) return false;
+    const acceleration = leastSquaresSlopePerSecond(fitted) ?? 0;
+    const meanSlope = fitted.reduce((sum, p) => sum + p.v, 0) / fitted.length;
+    if (meanSlope <= 0 || acceleration <= 0) return false;
+    return (acceleration * span) / meanSlope >= this.config.accelerationRatio;
+  }
+}
+
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}
+
+/** Partitions whose lag is far above the median of their topic's other partitions. */
+export function findHotPartitions(
+  lags: readonly { readonly topic: string; readonly partition: number; readonly lag: number }[],
+  config: Pick<LagTrackerConfig, 'hotFactor' | 'hotMinLag'>,
+): HotPartition[] {
+  const byTopic = new Map<string, { partition: number; lag: number }[]>();
+  for (const l of lags) {
+    const list = byTopic.get(l.topic) ?? [];
+    list.push({ partition: l.partition, lag: l.lag });
+    byTopic.set(l.topic, list);
+  }
+  const hot: HotPartition[] = [];
+  for (const [topic, list] of byTopic) {
+    if (list.length < 2) continue;
+    for (const candidate of list) {
+      if (candidate.lag < config.hotMinLag) continue;
+      const siblingMedianLag = median(list.filter((p) => p !== candidate).map((p) => p.lag));
+      if (candidate.lag >= config.hotFactor * Math.max(siblingMedianLag, 1)) {
+        hot.push({ topic, partition: candidate.partition, lag: candidate.lag, siblingMedianLag });
+      }
+    }
+  }
+  return hot;
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export class LagTracker {
+  private readonly series = new Map<string, LagSeries>();
+  private readonly totalSeries: LagSeries;
+  private last: LagAssessment | null = null;
+  readonly config: LagTrackerConfig;
+
+  constructor(config: Partial<LagTrackerConfig> = {}) {
+    this.config = { ...defaultLagTrackerConfig, ...config };
+    this.totalSeries = new LagSeries(this.config);
+  }
+
+  /**
+   * Add one sample. Partitions whose committed offset is unknown use the fetch position; when
+   * neither is known the partition is left out (its lag is not measurable yet).
+   */
+  record(sample: LagSample): LagAssessment {
+    const partitions: PartitionLag[] = [];
+    let totalLag = 0;
+    let totalLogEnd = 0;
+    let oldestAge: number | null = null;
+    for (const observation of sample.partitions) {
+      const logEnd = Number(observation.logEndOffset);
+      const fetchPosition = observation.fetchPosition ?? null;
+      const base = observation.committedOffset ?? fetchPosition;
+      if (base === null) continue;
+      const lag = Math.max(0, logEnd - Number(base));
+      const key = partitionKey(observation.topic, observation.partition);
+      let series = this.series.get(key);
+      if (series === undefined) {
+        series = new LagSeries(this.config);
+        this.series.set(key, series);
+      }
+      const trend = series.add(sample.at, lag, logEnd);
+      const age = observation.oldestUnwrittenAgeMs ?? null;
+      if (age !== null) oldestAge = Math.max(oldestAge ?? 0, age);
+      partitions.push({
+        ...trend,
+        topic: observation.topic,
+        partition: observation.partition,
+        fetchLag: fetchPosition === null ? null : Math.max(0, logEnd - Number(fetchPosition)),
+        oldestUnwrittenAgeMs: age,
+      });
+      totalLag += lag;
+      totalLogEnd += logEnd;
+    }
+    const total = { ...this.totalSeries.add(sample.at, totalLag, totalLogEnd), oldestUnwrittenAgeMs: oldestAge };
+    this.last = { at: sample.at, total, partitions, hot: findHotPartitions(partitions, this.config) };
+    return this.last;
+  }
+
+  latest(): LagAssessment | null {
+    return this.last;
+  }
+
+  /** Drop the history of partitions this member no longer owns (after a rebalance). */
+  forget(partitions: readonly { readonly topic: string; readonly partition: number }[]): void {
+    for (const p of partitions) this.series.delete(partitionKey(p.topic, p.partition));
+  }
+}
