@@ -36,6 +36,8 @@ if [[ -z "$lib" ]]; then
   lib="$(lib_for "${SLUICE_KAFKA_VERSION:-4.3.1}" || lib_for 3.9.1)"
 fi
 
-exec java "-Xmx${KAFKA_CLI_HEAP:-256m}" -cp "$lib/*" \
-  -Dlog4j2.configurationFile="$ROOT/docker/local/kafka/tools-log4j2.properties" \
-  "$main_class" "$@"
+# Kafka 3.x logs through log4j 1 (reload4j), 4.x through log4j2.
+logging="-Dlog4j2.configurationFile=$ROOT/docker/local/kafka/tools-log4j2.properties"
+[[ "$lib" == */lib-3.* ]] && logging="-Dlog4j.configuration=file:$ROOT/docker/local/kafka/tools-log4j.properties"
+
+exec java "-Xmx${KAFKA_CLI_HEAP:-256m}" -cp "$lib/*" "$logging" "$main_class" "$@"

@@ -1,13 +1,15 @@
 # shellcheck shell=bash
 # Plug-in for scripts/services.sh: Apache Kafka (KRaft, one broker+controller) from Maven Central.
-# PLAINTEXT 127.0.0.1:9092, CONTROLLER 127.0.0.1:9093. Jars: .cache/kafka/lib-<version>/ (broker,
-# tools, Connect runtime). Data and logs: .services/kafka/{data,logs}.
-# Version: $SLUICE_KAFKA_VERSION, default 4.3.1; if that cannot be downloaded, 3.9.1.
+# PLAINTEXT 127.0.0.1:9092, CONTROLLER 127.0.0.1:9093 ($SLUICE_KAFKA_PORT, $SLUICE_KAFKA_CONTROLLER_PORT).
+# Jars: .cache/kafka/lib-<version>/ (broker, tools, Connect runtime). Data and logs:
+# .services/kafka/{data,logs}.
+# Version: $SLUICE_KAFKA_VERSION, default 4.3.1; if that cannot be downloaded, 3.9.1. Kafka 4 logs
+# through log4j2 (log4j2.properties); 3.x through log4j 1/reload4j (log4j.properties).
 
 KAFKA_DEFAULT_VERSION=4.3.1
 KAFKA_FALLBACK_VERSION=3.9.1
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+KAFKA_PORT="${SLUICE_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${SLUICE_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_CONF_DIR="$SLUICE_ROOT/docker/local/kafka"
 
 # The version whose jars are complete in the cache (set by kafka_install), else the wanted one.
@@ -31,11 +33,15 @@ kafka_fetch_jars() {
   [[ -f "$lib/.complete" ]] && return 0
   command -v mvn >/dev/null || { svc_warn "mvn not found (apt-get install -y maven)"; return 1; }
   rm -rf "$lib"
+  # Kafka 3.x binds slf4j to reload4j itself; the log4j2 binding the pom adds for 4.x would be a
+  # second binding there.
+  local excludes=()
+  [[ "$version" == 3.* ]] && excludes=(-DexcludeArtifactIds=log4j-slf4j-impl,log4j-core,log4j-api)
   svc_info "kafka: downloading Kafka $version jars from Maven Central (cached in $SERVICES_CACHE/m2)"
   if ! mvn -B -q -f "$KAFKA_CONF_DIR/pom.xml" -Dkafka.version="$version" \
     -Dmaven.repo.local="$SERVICES_CACHE/m2" \
     org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$lib" >"$cache/mvn-$version.log" 2>&1; then
+    -DincludeScope=runtime -DoutputDirectory="$lib" "${excludes[@]}" >"$cache/mvn-$version.log" 2>&1; then
     svc_warn "kafka: Maven could not fetch Kafka $version; see $cache/mvn-$version.log"
     tail -n 20 "$cache/mvn-$version.log" >&2
     return 1
@@ -55,6 +61,17 @@ kafka_install() {
   fi
 }
 
+# JVM options selecting the logging configuration of the jars' version: broker or tools.
+kafka_logging_opts() {
+  local kind="$1" prefix=""
+  [[ "$kind" == tools ]] && prefix="tools-"
+  if [[ "$(kafka_version)" == 3.* ]]; then
+    printf '%s\n' "-Dlog4j.configuration=file:$KAFKA_CONF_DIR/${prefix}log4j.properties"
+  else
+    printf '%s\n' "-Dlog4j2.configurationFile=$KAFKA_CONF_DIR/${prefix}log4j2.properties"
+  fi
+}
+
 kafka_log() { printf '%s\n' "$SERVICES_STATE/kafka/logs/server.log"; }
 kafka_endpoint() { printf '127.0.0.1:%s\n' "$KAFKA_PORT"; }
 
@@ -71,8 +88,7 @@ kafka_admin_config() {
 # A real admin round trip: list topics (metadata from the broker).
 kafka_admin_ok() {
   svc_port_open "$KAFKA_PORT" || return 1
-  java -Xmx128m -XX:TieredStopAtLevel=1 -Xshare:auto -cp "$(kafka_lib)/*" \
-    -Dlog4j2.configurationFile="$KAFKA_CONF_DIR/tools-log4j2.properties" \
+  java -Xmx128m -XX:TieredStopAtLevel=1 -cp "$(kafka_lib)/*" "$(kafka_logging_opts tools)" \
     org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
     --command-config "$(kafka_admin_config)" --list >/dev/null 2>&1
 }
@@ -114,13 +130,14 @@ kafka_up() {
     fi
   done
 
-  sed "s#@DATA_DIR@#$data#" "$KAFKA_CONF_DIR/server.properties" >"$state/server.properties"
+  sed -e "s#@DATA_DIR@#$data#" -e "s#@PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+    "$KAFKA_CONF_DIR/server.properties" >"$state/server.properties"
   if [[ ! -f "$data/meta.properties" ]]; then
     # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding (22 chars).
     local cluster_id
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)"
     svc_info "kafka: formatting storage (cluster id $cluster_id)"
-    if ! java -Xmx256m -cp "$lib/*" -Dlog4j2.configurationFile="$KAFKA_CONF_DIR/tools-log4j2.properties" \
+    if ! java -Xmx256m -cp "$lib/*" "$(kafka_logging_opts tools)" \
       kafka.tools.StorageTool format -t "$cluster_id" -c "$state/server.properties" \
       >>"$logs/format.log" 2>&1; then
       svc_warn "kafka: storage format failed: $(tail -n 5 "$logs/format.log")"
@@ -130,7 +147,7 @@ kafka_up() {
 
   svc_spawn kafka "$logs/stdout.log" \
     java -Xmx512m -Xms512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dkafka.logs.dir="$logs" -Dlog4j2.configurationFile="$KAFKA_CONF_DIR/log4j2.properties" \
+    -Dkafka.logs.dir="$logs" "$(kafka_logging_opts broker)" \
     -cp "$lib/*" kafka.Kafka "$state/server.properties"
 
   svc_wait_until 90 "Kafka to answer an admin call on 127.0.0.1:$KAFKA_PORT" kafka_ready_or_dead || {
