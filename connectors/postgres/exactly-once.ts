@@ -137,11 +137,12 @@ export class PostgresOffsetStore implements ExactlyOnceStore {
   }
 }
 
-/** The highest origin offset per partition of a batch. */
+/** The highest origin offset per partition of a batch (its changes and its truncate). */
 export function highestOrigins(batch: TableBatch): Map<string, PartitionRef & { offset: bigint }> {
   const highest = new Map<string, PartitionRef & { offset: bigint }>();
-  for (const change of batch.changes) {
-    for (const origin of change.origins) {
+  const originLists = [batch.truncateOrigins, ...batch.changes.map((change) => change.origins)];
+  for (const origins of originLists) {
+    for (const origin of origins) {
       const key = partitionKey(origin.topic, origin.partition);
       const known = highest.get(key);
       if (known === undefined || origin.offset > known.offset) {
