@@ -204,8 +204,8 @@ export class Controller {
   private nextAttemptId = 1;
   private interval = emptyInterval();
   private averageRecordBytes: number | null = null;
-  private lastSuccessAt: number | null = null;
-  private lastFailureAt: number | null = null;
+  /** First failed attempt since the last success; null while writes succeed. */
+  private failingSince: number | null = null;
   private backpressureAtMinimum = 0;
   private sinkSaturated = false;
   private lastLagClass: LagClass = 'steady';
@@ -301,13 +301,11 @@ export class Controller {
         this.interval.currentSizeLatencySum += latencyMs;
       }
       this.batch.observe(attempt.batchSize, attempt.rows, latencyMs);
-      this.lastSuccessAt = now;
-    } else if (errorClass === 'backpressure') {
-      this.interval.backpressure += 1;
-      this.lastFailureAt = now;
-    } else if (errorClass === 'retryable') {
-      this.interval.retryable += 1;
-      this.lastFailureAt = now;
+      this.failingSince = null;
+    } else if (errorClass === 'backpressure' || errorClass === 'retryable') {
+      if (errorClass === 'backpressure') this.interval.backpressure += 1;
+      else this.interval.retryable += 1;
+      this.failingSince ??= now;
     }
   }
 
@@ -384,10 +382,7 @@ export class Controller {
     // Saturation and pausing.
     const atMinimum = this.concurrencyControl.limit <= this.concurrencyControl.config.min;
     this.backpressureAtMinimum = backpressure && atMinimum ? this.backpressureAtMinimum + 1 : 0;
-    const failingWithoutSuccess =
-      this.lastFailureAt !== null &&
-      now - this.lastFailureAt < this.config.saturationMs &&
-      (this.lastSuccessAt === null || now - this.lastSuccessAt >= this.config.saturationMs);
+    const failingWithoutSuccess = this.failingSince !== null && now - this.failingSince >= this.config.saturationMs;
     const pausePartitions: TopicPartition[] = [];
     const resumePartitions: TopicPartition[] = [];
     if (!this.sinkSaturated && (failingWithoutSuccess || this.backpressureAtMinimum >= this.config.saturationIntervals)) {
@@ -399,7 +394,7 @@ export class Controller {
       const newlyPaused = this.pauseAll('sink');
       pausePartitions.push(...newlyPaused);
       if (newlyPaused.length > 0) reasons.push(`sink saturated (${why}): pausing ${newlyPaused.length} partition(s)`);
-    } else if (this.sinkSaturated && stats.successes > 0 && !backpressure) {
+    } else if (this.sinkSaturated && this.failingSince === null && !backpressure) {
       this.sinkSaturated = false;
       events.push({ kind: 'sink-recovered' });
       this.clearCause('sink');

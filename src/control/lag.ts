@@ -11,7 +11,8 @@
  * then recovers indicates a transient burst; a lag that grows exponentially suggests a cascading
  * failure"):
  *   steady      lag neither growing nor draining beyond the noise threshold;
- *   spike       a burst being absorbed: lag has grown for less than `sustainMs`, or is draining;
+ *   spike       a burst being absorbed: lag has grown for less than `sustainMs`, has just
+ *               stopped growing (within one short window), or is draining;
  *   linear      lag has grown for at least `sustainMs` at a roughly constant slope;
  *   exponential lag has grown for at least `sustainMs` and the slope itself keeps growing.
  * The noise threshold is max(minSlope, relativeSlope × production rate), so a slope that is
@@ -117,6 +118,7 @@ export class LagSeries {
   private readonly points: SeriesPoint[] = [];
   private readonly slopeHistory: TimedValue[] = [];
   private growingSince: number | null = null;
+  private growthEndedAt: number | null = null;
   private trend: LagTrend = {
     lag: 0,
     shortSlope: 0,
@@ -151,6 +153,7 @@ export class LagSeries {
       if (shortSlope > threshold) this.growingSince = at;
     } else if (shortSlope <= threshold / 2) {
       this.growingSince = null;
+      this.growthEndedAt = at;
     }
     const growingForMs = this.growingSince === null ? 0 : at - this.growingSince;
 
@@ -158,7 +161,9 @@ export class LagSeries {
     if (this.growingSince !== null) {
       if (growingForMs < this.config.sustainMs) lagClass = 'spike';
       else lagClass = this.isAccelerating(at) ? 'exponential' : 'linear';
-    } else if (shortSlope < -threshold && lag > 0) {
+    } else if (lag > 0 && (shortSlope < -threshold || this.justStoppedGrowing(at))) {
+      // Draining, or at the crest between growth and draining (where the short slope passes
+      // through zero): the burst is being absorbed.
       lagClass = 'spike';
     } else {
       lagClass = 'steady';
@@ -169,6 +174,10 @@ export class LagSeries {
 
   latest(): LagTrend {
     return this.trend;
+  }
+
+  private justStoppedGrowing(at: number): boolean {
+    return this.growthEndedAt !== null && at - this.growthEndedAt < this.config.shortWindowMs;
   }
 
   /**
