@@ -1,0 +1,545 @@
+/**
+ * Decodes Debezium change events written by the Kafka Connect JsonConverter into ChangeEvents
+ * (src/cdc/types.ts), exactly: decimals and 64-bit integers never pass through a JS float.
+ *
+ * Contract:
+ * - `decode` returns a change, or a skip for records that carry no row change (tombstones,
+ *   heartbeats, transaction metadata, schema-change records, logical-decoding messages), and
+ *   throws DecodeError for anything undecodable; its `code` is stable and its message says what
+ *   is wrong (the pipeline dead-letters the record with it). Codes:
+ *     cdc.invalid_utf8      the key or value is not valid UTF-8
+ *     cdc.malformed_json    not JSON
+ *     cdc.invalid_schema    the embedded schema is not a Kafka Connect schema
+ *     cdc.not_change_event  valid JSON, but not a Debezium envelope nor a known control record
+ *     cdc.unknown_op        `op` is not one of c, u, d, r, t, m
+ *     cdc.value_mismatch    a value does not fit its schema (names the column)
+ *     cdc.missing_row       c/u/r without an `after` image
+ *     cdc.missing_key       a delete whose key cannot be determined
+ *     cdc.invalid_key       the message key is not a struct, or names a column the row lacks
+ *     cdc.unexpected        a decoder fault (a bug): reported with the cause, never swallowed
+ * - Both JsonConverter settings: `schemas.enable=true` ({schema, payload}) and `false` (payload
+ *   only; see schemaless.ts for what can and cannot be known without a schema). The default,
+ *   'auto', recognises the envelope per message.
+ *
+ * Speed: for one table version the schema text is the same in every record. The decoder keeps
+ * the bytes up to `"payload":` per topic (frame.ts) and recognises the next record by comparing
+ * bytes; only the payload is parsed, with JSON.parse. Compiled schemas live in a bounded LRU
+ * keyed by schema text. A record whose exactness is in doubt (an int64 beyond 2^53, a decimal
+ * written as a JSON number) is converted again from a lossless parse (lossless-json.ts).
+ */
+import { isUtf8 } from 'node:buffer';
+import { DecodeError } from '../errors.ts';
+import {
+  type CompiledKeySchema,
+  type CompiledRow,
+  type CompiledValueSchema,
+  compileKeySchema,
+  compileValueSchema,
+  convertColumns,
+  convertRow,
+  tableSchemaFor,
+} from './compiled-schema.ts';
+import { parseConnectSchema } from './connect-schema.ts';
+import { NEEDS_LOSSLESS_PARSE, ValueMismatch } from './conversion-errors.ts';
+import { lastNonWhitespace, scanSchemaFrame } from './frame.ts';
+import { isIntegerLiteral, JsonNumberText, JsonSyntaxError, parseLosslessJson, stringifyLosslessJson } from './lossless-json.ts';
+import { LruCache } from './schema-cache.ts';
+import { SchemalessTables } from './schemaless.ts';
+import { DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER, type ToastPlaceholders, toastPlaceholders } from './toast.ts';
+import type {
+  ChangeEvent,
+  DebeziumOp,
+  DecodeResult,
+  Row,
+  SourceInfo,
+  SourceTable,
+  TableSchema,
+  Value,
+} from './types.ts';
+
+export interface DecoderOptions {
+  /**
+   * 'auto' (default): a message shaped `{"schema":…,"payload":…}` is an envelope, anything else is
+   * a bare payload. 'embedded': every message must be an envelope. 'none': messages are payloads
+   * (use when a table could have exactly the columns "schema" and "payload").
+   */
+  readonly schemas?: 'auto' | 'embedded' | 'none';
+  /** Compiled schemas kept (per value and per key); least recently used are dropped. Default 256. */
+  readonly schemaCacheSize?: number;
+  /** Debezium's `unavailable.value.placeholder`. Default '__debezium_unavailable_value'. */
+  readonly unavailableValuePlaceholder?: string;
+  /** The int/bigint array TOAST placeholder; default: the placeholder's UTF-8 byte values. */
+  readonly unavailableNumberArrayPlaceholder?: readonly number[];
+}
+
+export interface DecodeInput {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  /** Broker timestamp (ms); the fallback for source.ts_ms. */
+  readonly timestamp?: number;
+}
+
+export interface Decoder {
+  decode(record: DecodeInput): DecodeResult;
+}
+
+const FRAMES_PER_TOPIC = 4;
+const UTF8_REPLACEMENT = '\uFFFD';
+
+const SKIP_TOMBSTONE: DecodeResult = Object.freeze({ kind: 'skip', reason: 'tombstone' });
+const SKIP_HEARTBEAT: DecodeResult = Object.freeze({ kind: 'skip', reason: 'heartbeat' });
+const SKIP_SCHEMA_CHANGE: DecodeResult = Object.freeze({ kind: 'skip', reason: 'schema-change' });
+const SKIP_OTHER: DecodeResult = Object.freeze({ kind: 'skip', reason: 'other' });
+const EMPTY_ROW: Row = new Map<string, Value>();
+
+interface Frame<T> {
+  readonly prefix: Buffer;
+  readonly compiled: T;
+}
+
+interface Message<T> {
+  /** null: the message had no schema (schemas.enable=false, or "schema": null). */
+  readonly compiled: T | null;
+  readonly payload: unknown;
+}
+
+interface TopicState {
+  readonly valueFrames: Frame<CompiledValueSchema>[];
+  readonly keyFrames: Frame<CompiledKeySchema>[];
+  /** Where the table is when `source` does not say: derived from the topic name. */
+  readonly topicTable: SourceTable;
+  lastSourceTable: SourceTable | null;
+  /** Key schema last seen with each value schema, for deletes that arrive without a key. */
+  readonly lastKeyByValue: WeakMap<CompiledValueSchema, CompiledKeySchema>;
+  /** Key schemas synthesised from a bare key payload for a value that has a schema. */
+  readonly bareKeys: LruCache<string, CompiledKeySchema>;
+  readonly schemaless: SchemalessTables;
+}
+
+type MessageRole = 'key' | 'value';
+
+function fail(code: string, message: string, cause?: unknown): never {
+  throw new DecodeError(code, message, cause === undefined ? undefined : { cause });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumberText);
+}
+
+/** A topic named prefix.schema.table (Debezium's default) → its parts; otherwise the whole name is the table. */
+function tableFromTopic(topic: string): SourceTable {
+  const parts = topic.split('.');
+  if (parts.length >= 3) return { database: null, schema: parts[parts.length - 2]!, table: parts[parts.length - 1]! };
+  return { database: null, schema: null, table: topic };
+}
+
+function readOptionalInt64(raw: unknown): bigint | null {
+  if (typeof raw === 'number') {
+    if (Number.isSafeInteger(raw)) return BigInt(raw);
+    if (Number.isInteger(raw)) throw NEEDS_LOSSLESS_PARSE;
+    return null;
+  }
+  if (raw instanceof JsonNumberText && isIntegerLiteral(raw)) return BigInt(raw.text);
+  if (typeof raw === 'string' && /^-?[0-9]{1,20}$/.test(raw)) return BigInt(raw);
+  return null;
+}
+
+function isSnapshotFlag(raw: unknown): boolean {
+  if (raw === undefined || raw === null || raw === false) return false;
+  return raw !== 'false';
+}
+
+function valuesEqual(a: Value | undefined, b: Value | undefined): boolean {
+  if (a === b) return true;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!valuesEqual(a[i], b[i])) return false;
+    return true;
+  }
+  return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
+}
+
+function rowsEqual(a: Row, b: Row): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, value] of a) if (!valuesEqual(value, b.get(name))) return false;
+  return true;
+}
+
+export function createDecoder(options: DecoderOptions = {}): Decoder {
+  const mode = options.schemas ?? 'auto';
+  const placeholders: ToastPlaceholders = toastPlaceholders(
+    options.unavailableValuePlaceholder ?? DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER,
+    options.unavailableNumberArrayPlaceholder,
+  );
+  const cacheSize = options.schemaCacheSize ?? 256;
+  const valueSchemas = new LruCache<string, CompiledValueSchema>(cacheSize);
+  const keySchemas = new LruCache<string, CompiledKeySchema>(cacheSize);
+  const topics = new Map<string, TopicState>();
+
+  const compileValue = (json: unknown): CompiledValueSchema =>
+    compileValueSchema(parseConnectSchema(json, 'value schema'), placeholders);
+  const compileKey = (json: unknown): CompiledKeySchema => compileKeySchema(parseConnectSchema(json, 'key schema'), placeholders);
+
+  function topicState(topic: string): TopicState {
+    let state = topics.get(topic);
+    if (state === undefined) {
+      state = {
+        valueFrames: [],
+        keyFrames: [],
+        topicTable: tableFromTopic(topic),
+        lastSourceTable: null,
+        lastKeyByValue: new WeakMap(),
+        bareKeys: new LruCache(16),
+        schemaless: new SchemalessTables(placeholders),
+      };
+      topics.set(topic, state);
+    }
+    return state;
+  }
+
+  function requireUtf8(bytes: Buffer, role: MessageRole): void {
+    if (!isUtf8(bytes)) fail('cdc.invalid_utf8', `the record ${role} is not valid UTF-8`);
+  }
+
+  function parseText(text: string, lossless: boolean, role: MessageRole): unknown {
+    try {
+      return lossless ? parseLosslessJson(text) : JSON.parse(text);
+    } catch (error) {
+      if (error instanceof SyntaxError || error instanceof JsonSyntaxError) {
+        return fail('cdc.malformed_json', `the record ${role} is not valid JSON: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The payload after a frame prefix, or undefined when the bytes after the prefix are not exactly
+   * `<payload>}` (the general path then parses the whole message and reports precisely).
+   */
+  function parsePayloadAfter(bytes: Buffer, start: number, lossless: boolean): unknown {
+    const close = lastNonWhitespace(bytes);
+    if (close <= start || bytes[close] !== 0x7d) return undefined;
+    const text = bytes.toString('utf8', start, close);
+    // Invalid UTF-8 decodes to U+FFFD; only then is the exact (slower) check needed.
+    if (text.includes(UTF8_REPLACEMENT) && !isUtf8(bytes.subarray(start, close))) return undefined;
+    try {
+      return lossless ? parseLosslessJson(text) : JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  function compileCached<T>(cache: LruCache<string, T>, text: string, json: unknown, compile: (json: unknown) => T): T {
+    let compiled = cache.get(text);
+    if (compiled === undefined) {
+      compiled = compile(json);
+      cache.set(text, compiled);
+    }
+    return compiled;
+  }
+
+  function readMessage<T>(
+    bytes: Buffer,
+    role: MessageRole,
+    frames: Frame<T>[],
+    cache: LruCache<string, T>,
+    compile: (json: unknown) => T,
+    lossless: boolean,
+  ): Message<T> {
+    if (mode !== 'none') {
+      for (let i = 0; i < frames.length; i++) {
+        const frame = frames[i]!;
+        const n = frame.prefix.length;
+        if (bytes.length > n && bytes.compare(frame.prefix, 0, n, 0, n) === 0) {
+          const payload = parsePayloadAfter(bytes, n, lossless);
+          if (payload === undefined) break;
+          if (i > 0) {
+            frames.splice(i, 1);
+            frames.unshift(frame);
+          }
+          return { compiled: frame.compiled, payload };
+        }
+      }
+      const scanned = scanSchemaFrame(bytes);
+      if (scanned !== null) {
+        requireUtf8(bytes, role);
+        const schemaText = bytes.toString('utf8', scanned.schemaStart, scanned.schemaEnd);
+        let compiled = cache.get(schemaText);
+        if (compiled === undefined) {
+          compiled = compile(parseText(schemaText, false, role));
+          cache.set(schemaText, compiled);
+        }
+        const payload = parsePayloadAfter(bytes, scanned.payloadStart, lossless);
+        if (payload !== undefined) {
+          frames.unshift({ prefix: Buffer.from(bytes.subarray(0, scanned.payloadStart)), compiled });
+          if (frames.length > FRAMES_PER_TOPIC) frames.pop();
+          return { compiled, payload };
+        }
+      }
+    }
+    requireUtf8(bytes, role);
+    const parsed = parseText(bytes.toString('utf8'), lossless, role);
+    if (mode !== 'none' && isEnvelope(parsed)) {
+      const schema = parsed['schema'];
+      if (schema === null) return { compiled: null, payload: parsed['payload'] };
+      return { compiled: compileCached(cache, stringifyLosslessJson(schema), schema, compile), payload: parsed['payload'] };
+    }
+    if (mode === 'embedded') {
+      fail('cdc.not_change_event', `the record ${role} is not a {"schema":…,"payload":…} envelope (schemas.enable=true expected)`);
+    }
+    return { compiled: null, payload: parsed };
+  }
+
+  function isEnvelope(parsed: unknown): parsed is Record<string, unknown> {
+    if (!isObject(parsed)) return false;
+    const keys = Object.keys(parsed);
+    if (keys.length !== 2 || !('schema' in parsed) || !('payload' in parsed)) return false;
+    const schema = parsed['schema'];
+    return schema === null || (isObject(schema) && typeof schema['type'] === 'string');
+  }
+
+  function sourceTableOf(state: TopicState, source: Record<string, unknown> | null): SourceTable {
+    if (source === null) return state.topicTable;
+    const rawTable = source['table'];
+    if (typeof rawTable !== 'string') return state.topicTable;
+    const rawSchema = source['schema'];
+    const rawDatabase = source['db'];
+    const schema = typeof rawSchema === 'string' ? rawSchema : null;
+    const database = typeof rawDatabase === 'string' ? rawDatabase : null;
+    const last = state.lastSourceTable;
+    if (last !== null && last.table === rawTable && last.schema === schema && last.database === database) return last;
+    const table: SourceTable = { database, schema, table: rawTable };
+    state.lastSourceTable = table;
+    return table;
+  }
+
+  function sourceInfoOf(source: Record<string, unknown> | null, payload: Record<string, unknown>, op: DebeziumOp, record: DecodeInput): SourceInfo {
+    const sourceTs = source === null ? undefined : source['ts_ms'];
+    const envelopeTs = payload['ts_ms'];
+    const tsMs =
+      typeof sourceTs === 'number'
+        ? sourceTs
+        : typeof envelopeTs === 'number'
+          ? envelopeTs
+          : sourceTs instanceof JsonNumberText
+            ? Number(sourceTs.text)
+            : (record.timestamp ?? 0);
+    return {
+      tsMs,
+      lsn: source === null ? null : readOptionalInt64(source['lsn']),
+      txId: source === null ? null : readOptionalInt64(source['txId']),
+      snapshot: op === 'r' || (source !== null && isSnapshotFlag(source['snapshot'])),
+    };
+  }
+
+  /** Skip reason for a bare payload without `op`, or null when it is not a known control record. */
+  function controlRecordSkip(payload: Record<string, unknown>, topic: string): DecodeResult | null {
+    if ('ddl' in payload || 'tableChanges' in payload) return SKIP_SCHEMA_CHANGE;
+    if ('status' in payload && ('event_count' in payload || 'data_collections' in payload)) return SKIP_OTHER;
+    const keys = Object.keys(payload);
+    if (topic.startsWith('__debezium-heartbeat') || (keys.length === 1 && keys[0] === 'ts_ms')) return SKIP_HEARTBEAT;
+    return null;
+  }
+
+  function decodeRecord(record: DecodeInput, lossless: boolean): DecodeResult {
+    const valueBytes = record.value;
+    if (valueBytes === null || valueBytes.length === 0) return SKIP_TOMBSTONE;
+    const state = topicState(record.topic);
+    const value = readMessage(valueBytes, 'value', state.valueFrames, valueSchemas, compileValue, lossless);
+    const payload = value.payload;
+    if (payload === null) return SKIP_TOMBSTONE;
+    if (!isObject(payload)) fail('cdc.not_change_event', 'the record value payload is not a JSON object');
+
+    const compiled = value.compiled;
+    if (compiled !== null) {
+      switch (compiled.kind) {
+        case 'change':
+          break;
+        case 'heartbeat':
+          return SKIP_HEARTBEAT;
+        case 'schema-change':
+          return SKIP_SCHEMA_CHANGE;
+        case 'transaction':
+          return SKIP_OTHER;
+        default:
+          fail('cdc.not_change_event', `value schema ${JSON.stringify(compiled.name)} is not a Debezium change event envelope`);
+      }
+    }
+
+    const op = payload['op'];
+    if (op === undefined && compiled === null) {
+      const skip = controlRecordSkip(payload, record.topic);
+      if (skip !== null) return skip;
+      fail('cdc.not_change_event', 'the record value has no "op": not a Debezium change event');
+    }
+    if (op === 'm') return SKIP_OTHER;
+    if (op !== 'c' && op !== 'u' && op !== 'd' && op !== 'r' && op !== 't') {
+      fail('cdc.unknown_op', `unknown op ${JSON.stringify(op)}`);
+    }
+
+    const rawSource = payload['source'];
+    const source = isObject(rawSource) ? rawSource : null;
+    const sourceTable = sourceTableOf(state, source);
+    const sourceInfo = sourceInfoOf(source, payload, op, record);
+    const position = { topic: record.topic, partition: record.partition, offset: record.offset };
+    const sizeBytes = valueBytes.length + (record.key === null ? 0 : record.key.length);
+
+    if (op === 't') {
+      const schema = compiled !== null ? tableSchemaFor(compiled, state.lastKeyByValue.get(compiled) ?? null) : state.schemaless.tableSchema([], []);
+      const event: ChangeEvent = { kind: 'truncate', op, sourceTable, schema, source: sourceInfo, position, sizeBytes };
+      return { kind: 'change', event };
+    }
+
+    const keyBytes = record.key;
+    const key =
+      keyBytes === null || keyBytes.length === 0
+        ? null
+        : readMessage(keyBytes, 'key', state.keyFrames, keySchemas, compileKey, lossless);
+
+    if (compiled !== null) return withSchema(state, compiled, payload, op, key, sourceTable, sourceInfo, position, sizeBytes);
+    return withoutSchema(state, payload, op, key, sourceTable, sourceInfo, position, sizeBytes);
+  }
+
+  function keySchemaFor(state: TopicState, compiled: CompiledValueSchema, key: Message<CompiledKeySchema> | null): CompiledKeySchema | null {
+    if (key === null) return state.lastKeyByValue.get(compiled) ?? null;
+    if (!isObject(key.payload)) fail('cdc.invalid_key', 'the message key payload is not a JSON object');
+    let keySchema = key.compiled;
+    if (keySchema === null) {
+      // A bare key (key converter without schemas) for a value with a schema: type its fields
+      // with the row's columns.
+      const names = Object.keys(key.payload);
+      const signature = JSON.stringify(names);
+      keySchema = state.bareKeys.get(signature) ?? null;
+      if (keySchema === null || keySchema.row.columns.some((column, i) => compiled.row!.byName.get(names[i]!) !== column)) {
+        const row = compiled.row!;
+        const columns = names.map((name) => row.byName.get(name) ?? fail('cdc.invalid_key', `key field ${JSON.stringify(name)} is not a column of the row`));
+        const columnSchemas = columns.map((column) => row.columnSchemas[row.columns.indexOf(column)]!);
+        const synthesized: CompiledKeySchema = { row: { columns, columnSchemas, byName: new Map(columns.map((column) => [column.name, column])) } };
+        state.bareKeys.set(signature, synthesized);
+        keySchema = synthesized;
+      }
+    }
+    state.lastKeyByValue.set(compiled, keySchema);
+    return keySchema;
+  }
+
+  function withSchema(
+    state: TopicState,
+    compiled: CompiledValueSchema,
+    payload: Record<string, unknown>,
+    op: 'c' | 'u' | 'd' | 'r',
+    key: Message<CompiledKeySchema> | null,
+    sourceTable: SourceTable,
+    source: SourceInfo,
+    position: { topic: string; partition: number; offset: bigint },
+    sizeBytes: number,
+  ): DecodeResult {
+    const row: CompiledRow = compiled.row!;
+    const keySchema = keySchemaFor(state, compiled, key);
+    const schema: TableSchema = tableSchemaFor(compiled, keySchema);
+    const keyRow: Row | null = key !== null && keySchema !== null ? convertRow(keySchema.row, key.payload) : null;
+
+    if (op === 'd') {
+      const deleteKey = keyRow ?? (schema.key.length > 0 ? convertColumns(row, payload['before'], schema.key) : null);
+      if (deleteKey === null || deleteKey.size === 0) {
+        fail('cdc.missing_key', 'delete without a key: the message key is null and no key columns are known for this table');
+      }
+      return { kind: 'change', event: { kind: 'delete', op, sourceTable, schema, source, position, sizeBytes, key: deleteKey } };
+    }
+
+    const after = payload['after'];
+    if (after === null || after === undefined) fail('cdc.missing_row', `op "${op}" without an "after" image`);
+    const values = convertRow(row, after);
+    let eventKey: Row = keyRow ?? EMPTY_ROW;
+    if (keyRow === null && schema.key.length > 0) eventKey = convertColumns(row, after, schema.key) ?? EMPTY_ROW;
+    let previousKey: Row | null = null;
+    const before = payload['before'];
+    if (op === 'u' && before !== null && before !== undefined && schema.key.length > 0) {
+      const beforeKey = convertColumns(row, before, schema.key);
+      if (beforeKey !== null && !rowsEqual(beforeKey, eventKey)) previousKey = beforeKey;
+    }
+    return {
+      kind: 'change',
+      event: { kind: 'upsert', op, sourceTable, schema, source, position, sizeBytes, key: eventKey, row: values, previousKey },
+    };
+  }
+
+  function withoutSchema(
+    state: TopicState,
+    payload: Record<string, unknown>,
+    op: 'c' | 'u' | 'd' | 'r',
+    key: Message<CompiledKeySchema> | null,
+    sourceTable: SourceTable,
+    source: SourceInfo,
+    position: { topic: string; partition: number; offset: bigint },
+    sizeBytes: number,
+  ): DecodeResult {
+    const tables = state.schemaless;
+    let keyRow: Map<string, Value> | null = null;
+    if (key !== null) {
+      if (key.compiled !== null) keyRow = convertRow(key.compiled.row, key.payload);
+      else keyRow = tables.convertImage(key.payload, 'the message key').values;
+      tables.lastKeyNames = [...keyRow.keys()];
+    }
+    const keyNames = keyRow !== null ? [...keyRow.keys()] : tables.lastKeyNames;
+
+    if (op === 'd') {
+      let deleteKey: Map<string, Value> | null = keyRow;
+      const before = payload['before'];
+      if (deleteKey === null && keyNames.length > 0 && isObject(before)) {
+        const image = tables.convertImage(before, '"before"').values;
+        if (keyNames.every((name) => image.has(name))) deleteKey = new Map<string, Value>(keyNames.map((name) => [name, image.get(name) as Value]));
+      }
+      if (deleteKey === null || deleteKey.size === 0) {
+        fail('cdc.missing_key', 'delete without a key: the message key is null and no key columns are known for this topic');
+      }
+      const columns = isObject(before) ? tables.convertImage(before, '"before"').columns : [];
+      const schema = tables.tableSchema(columns, keyNames);
+      return { kind: 'change', event: { kind: 'delete', op, sourceTable, schema, source, position, sizeBytes, key: deleteKey } };
+    }
+
+    const after = payload['after'];
+    if (after === null || after === undefined) fail('cdc.missing_row', `op "${op}" without an "after" image`);
+    const image = tables.convertImage(after, '"after"');
+    for (const name of keyNames) {
+      if (!image.values.has(name)) fail('cdc.invalid_key', `key field ${JSON.stringify(name)} is not a column of the row`);
+    }
+    const schema = tables.tableSchema(image.columns, keyNames);
+    const eventKey: Row = keyRow ?? new Map<string, Value>(keyNames.map((name) => [name, image.values.get(name) as Value]));
+    let previousKey: Row | null = null;
+    const before = payload['before'];
+    if (op === 'u' && isObject(before) && keyNames.length > 0) {
+      const beforeValues = tables.convertImage(before, '"before"').values;
+      if (keyNames.every((name) => beforeValues.has(name))) {
+        const beforeKey = new Map<string, Value>(keyNames.map((name) => [name, beforeValues.get(name) as Value]));
+        if (!rowsEqual(beforeKey, eventKey)) previousKey = beforeKey;
+      }
+    }
+    return {
+      kind: 'change',
+      event: { kind: 'upsert', op, sourceTable, schema, source, position, sizeBytes, key: eventKey, row: image.values, previousKey },
+    };
+  }
+
+  function decode(record: DecodeInput): DecodeResult {
+    try {
+      try {
+        return decodeRecord(record, false);
+      } catch (error) {
+        if (error !== NEEDS_LOSSLESS_PARSE) throw error;
+        return decodeRecord(record, true);
+      }
+    } catch (error) {
+      if (error instanceof DecodeError) throw error;
+      if (error instanceof ValueMismatch) throw new DecodeError('cdc.value_mismatch', error.message);
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new DecodeError('cdc.unexpected', `decoder fault: ${reason}`, { cause: error });
+    }
+  }
+
+  return { decode };
+}

@@ -1,0 +1,303 @@
+/**
+ * Compiles one Kafka Connect field schema into its LogicalType and a converter from the JSON value
+ * to the contract's value representation (src/cdc/types.ts). Compiled once per schema version and
+ * cached, so per-event work is a direct call per column.
+ *
+ * A converter receives a non-null JSON value, either straight from JSON.parse or from the lossless
+ * parser (numbers that need their text arrive as JsonNumberText). It returns the Value, throws
+ * ValueMismatch when the value does not fit the schema, and throws NEEDS_LOSSLESS_PARSE when it got
+ * a JSON.parse number whose exactness is in doubt.
+ */
+import { formatBits } from './bits.ts';
+import type { ConnectSchema } from './connect-schema.ts';
+import { describeJsonValue, NEEDS_LOSSLESS_PARSE, ValueMismatch } from './conversion-errors.ts';
+import { formatScaled, rescaleDecimalLiteral, twosComplementToInteger } from './decimal.ts';
+import { hasUnsafeInteger, isIntegerLiteral, JsonNumberText, stringifyLosslessJson } from './lossless-json.ts';
+import { formatEpochDay, formatEpochTimestamp, formatMicroDuration, formatTimeOfDay } from './temporal.ts';
+import { isToastArray, type ToastPlaceholders } from './toast.ts';
+import { type LogicalType, UNCHANGED, type Value } from './types.ts';
+
+export type Converter = (raw: unknown) => Value;
+
+export interface CompiledType {
+  readonly type: LogicalType;
+  readonly sourceType: string | undefined;
+  readonly convert: Converter;
+}
+
+export const SOURCE_TYPE_PARAMETER = '__debezium.source.column.type';
+const SOURCE_LENGTH_PARAMETER = '__debezium.source.column.length';
+const DECIMAL_PRECISION_PARAMETER = 'connect.decimal.precision';
+
+/** PostgreSQL's ±infinity timestamps as the JDBC driver (and so Debezium) encodes them. */
+const TIMESTAMP_POSITIVE_INFINITY = 9_223_372_036_825_200_000n;
+const TIMESTAMP_NEGATIVE_INFINITY = -9_223_372_036_832_400_000n;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function mismatch(expected: string, raw: unknown): never {
+  throw new ValueMismatch(`expected ${expected}, got ${describeJsonValue(raw)}`);
+}
+
+/** An int64 as a safe number or a bigint; JSON.parse numbers beyond 2^53 ask for a lossless parse. */
+function readInt64(raw: unknown, expected: string): number | bigint {
+  if (typeof raw === 'number') {
+    if (Number.isSafeInteger(raw)) return raw;
+    if (Number.isInteger(raw)) throw NEEDS_LOSSLESS_PARSE;
+    return mismatch(expected, raw);
+  }
+  if (raw instanceof JsonNumberText && isIntegerLiteral(raw)) {
+    const value = BigInt(raw.text);
+    if (value < INT64_MIN || value > INT64_MAX) mismatch(expected, raw);
+    return value;
+  }
+  return mismatch(expected, raw);
+}
+
+function decodeBase64(raw: unknown, expected: string): Uint8Array {
+  if (typeof raw !== 'string' || (raw.length % 4 !== 0 && raw.length > 0) || !BASE64.test(raw)) {
+    return mismatch(expected, raw);
+  }
+  const buffer = Buffer.from(raw, 'base64');
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function integer(kind: 'int8' | 'int16' | 'int32', min: number, max: number): Converter {
+  return (raw) => {
+    if (typeof raw === 'number' && Number.isInteger(raw) && raw >= min && raw <= max) return raw;
+    return mismatch(kind, raw);
+  };
+}
+
+const convertInt64: Converter = (raw) => {
+  const value = readInt64(raw, 'int64');
+  return typeof value === 'bigint' ? value : BigInt(value);
+};
+
+function convertFloat(raw: unknown): Value {
+  if (typeof raw === 'number') return raw;
+  if (raw instanceof JsonNumberText) return Number(raw.text);
+  // Jackson quotes non-finite doubles (QUOTE_NON_NUMERIC_NUMBERS).
+  if (raw === 'NaN') return Number.NaN;
+  if (raw === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (raw === '-Infinity') return Number.NEGATIVE_INFINITY;
+  return mismatch('a float', raw);
+}
+
+const convertBoolean: Converter = (raw) => (typeof raw === 'boolean' ? raw : mismatch('boolean', raw));
+
+function textConverter(placeholders: ToastPlaceholders, expected: string): Converter {
+  const placeholder = placeholders.text;
+  return (raw) => {
+    if (typeof raw !== 'string') return mismatch(expected, raw);
+    return raw === placeholder ? UNCHANGED : raw;
+  };
+}
+
+function bytesConverter(placeholders: ToastPlaceholders): Converter {
+  const placeholder = placeholders.base64;
+  return (raw) => (raw === placeholder ? UNCHANGED : decodeBase64(raw, 'base64 bytes'));
+}
+
+function decimalConverter(scale: number, placeholders: ToastPlaceholders): Converter {
+  const placeholder = placeholders.base64;
+  return (raw) => {
+    if (typeof raw === 'string') {
+      if (raw === placeholder) return UNCHANGED;
+      return formatScaled(twosComplementToInteger(decodeBase64(raw, 'decimal bytes')), scale);
+    }
+    // decimal.format=NUMERIC: the number literal itself; JSON.parse may have changed its text.
+    if (typeof raw === 'number') {
+      if (Number.isSafeInteger(raw)) return rescaleDecimalLiteral(String(raw), scale) ?? mismatch('decimal', raw);
+      throw NEEDS_LOSSLESS_PARSE;
+    }
+    if (raw instanceof JsonNumberText) {
+      return rescaleDecimalLiteral(raw.text, scale) ?? mismatch(`decimal with scale ${scale}`, raw);
+    }
+    return mismatch('decimal', raw);
+  };
+}
+
+function variableDecimalConverter(placeholders: ToastPlaceholders): Converter {
+  return (raw) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return mismatch('{scale, value}', raw);
+    const { scale, value } = raw as { scale?: unknown; value?: unknown };
+    if (value === placeholders.base64) return UNCHANGED;
+    if (typeof scale !== 'number' || !Number.isInteger(scale)) return mismatch('integer scale', scale);
+    return formatScaled(twosComplementToInteger(decodeBase64(value, 'decimal bytes')), scale);
+  };
+}
+
+function dateConverter(): Converter {
+  return (raw) => {
+    if (typeof raw === 'number' && Number.isInteger(raw) && raw >= -2_147_483_648 && raw <= 2_147_483_647) {
+      return formatEpochDay(raw);
+    }
+    return mismatch('days since epoch', raw);
+  };
+}
+
+function timeConverter(digits: 3 | 6 | 9): Converter {
+  const unitsPerDay = digits === 3 ? 86_400_000 : digits === 6 ? 86_400_000_000 : 86_400_000_000_000;
+  return (raw) => {
+    const value = readInt64(raw, 'time since midnight');
+    if (typeof value === 'bigint' || value < 0 || value > unitsPerDay) return mismatch('time since midnight', raw);
+    return formatTimeOfDay(value, digits);
+  };
+}
+
+function timestampConverter(digits: 3 | 6 | 9): Converter {
+  return (raw) => {
+    const value = readInt64(raw, 'timestamp since epoch');
+    if (typeof value === 'bigint') {
+      if (value === TIMESTAMP_POSITIVE_INFINITY) return 'infinity';
+      if (value === TIMESTAMP_NEGATIVE_INFINITY) return '-infinity';
+    }
+    return formatEpochTimestamp(value, digits);
+  };
+}
+
+const convertMicroDuration: Converter = (raw) => {
+  const value = readInt64(raw, 'microseconds');
+  return formatMicroDuration(typeof value === 'bigint' ? value : BigInt(value));
+};
+
+function bitsConverter(length: number, varying: boolean, placeholders: ToastPlaceholders): Converter {
+  return (raw) => {
+    if (raw === placeholders.base64) return UNCHANGED;
+    return formatBits(decodeBase64(raw, 'bits bytes'), length, varying);
+  };
+}
+
+/** Structs and maps the contract carries as JSON text (geometry, unknown structs, hstore as map). */
+function jsonTextConverter(expected: 'struct' | 'map'): Converter {
+  return (raw) => {
+    if (typeof raw !== 'object' || raw === null || raw instanceof JsonNumberText) return mismatch(expected, raw);
+    if (expected === 'struct' && Array.isArray(raw)) return mismatch(expected, raw);
+    if (hasUnsafeInteger(raw)) throw NEEDS_LOSSLESS_PARSE;
+    return stringifyLosslessJson(raw);
+  };
+}
+
+function arrayConverter(element: CompiledType, placeholders: ToastPlaceholders): Converter {
+  const convertElement = element.convert;
+  const numericElements = element.type.kind === 'int32' || element.type.kind === 'int64' || element.type.kind === 'int16';
+  return (raw) => {
+    if (!Array.isArray(raw)) return mismatch('array', raw);
+    if (raw.length > 0 && (numericElements || raw.length === 1) && isToastArray(raw, placeholders)) return UNCHANGED;
+    const out: Value[] = new Array(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const item: unknown = raw[i];
+      out[i] = item === null ? null : convertElement(item);
+    }
+    return out;
+  };
+}
+
+function parseIntegerParameter(schema: ConnectSchema, key: string): number | undefined {
+  const text = schema.parameters[key];
+  if (text === undefined || !/^-?[0-9]+$/.test(text)) return undefined;
+  return Number(text);
+}
+
+function compiled(type: LogicalType, sourceType: string | undefined, convert: Converter): CompiledType {
+  return { type, sourceType, convert };
+}
+
+/** The column's LogicalType and converter, chosen by the logical name first, then the Connect type. */
+export function compileType(schema: ConnectSchema, placeholders: ToastPlaceholders): CompiledType {
+  const sourceType = schema.parameters[SOURCE_TYPE_PARAMETER];
+  const text = (type: LogicalType, expected: string) =>
+    compiled(type, sourceType, textConverter(placeholders, expected));
+
+  switch (schema.name) {
+    case 'org.apache.kafka.connect.data.Decimal': {
+      const scale = parseIntegerParameter(schema, 'scale');
+      if (scale === undefined) break;
+      const precision =
+        parseIntegerParameter(schema, DECIMAL_PRECISION_PARAMETER) ??
+        (sourceType !== undefined ? parseIntegerParameter(schema, SOURCE_LENGTH_PARAMETER) : undefined);
+      const type: LogicalType = precision === undefined ? { kind: 'decimal', scale } : { kind: 'decimal', scale, precision };
+      return compiled(type, sourceType, decimalConverter(scale, placeholders));
+    }
+    case 'io.debezium.data.VariableScaleDecimal':
+      return compiled({ kind: 'variable-decimal' }, sourceType, variableDecimalConverter(placeholders));
+    case 'io.debezium.time.Date':
+    case 'org.apache.kafka.connect.data.Date':
+      return compiled({ kind: 'date' }, sourceType, dateConverter());
+    case 'io.debezium.time.Time':
+    case 'org.apache.kafka.connect.data.Time':
+      return compiled({ kind: 'time', precision: 3 }, sourceType, timeConverter(3));
+    case 'io.debezium.time.MicroTime':
+      return compiled({ kind: 'time', precision: 6 }, sourceType, timeConverter(6));
+    case 'io.debezium.time.NanoTime':
+      return compiled({ kind: 'time', precision: 9 }, sourceType, timeConverter(9));
+    case 'io.debezium.time.Timestamp':
+    case 'org.apache.kafka.connect.data.Timestamp':
+      return compiled({ kind: 'timestamp', precision: 3 }, sourceType, timestampConverter(3));
+    case 'io.debezium.time.MicroTimestamp':
+      return compiled({ kind: 'timestamp', precision: 6 }, sourceType, timestampConverter(6));
+    case 'io.debezium.time.NanoTimestamp':
+      return compiled({ kind: 'timestamp', precision: 9 }, sourceType, timestampConverter(9));
+    case 'io.debezium.time.ZonedTimestamp':
+      return text({ kind: 'timestamptz' }, 'ISO-8601 timestamp text');
+    case 'io.debezium.time.ZonedTime':
+      return text({ kind: 'timetz' }, 'ISO-8601 time text');
+    case 'io.debezium.time.MicroDuration':
+      return compiled({ kind: 'interval' }, sourceType, convertMicroDuration);
+    case 'io.debezium.time.Interval':
+      return text({ kind: 'interval' }, 'ISO-8601 duration text');
+    case 'io.debezium.data.Json':
+      return text({ kind: 'json' }, 'JSON text');
+    case 'io.debezium.data.Uuid':
+      return text({ kind: 'uuid' }, 'UUID text');
+    case 'io.debezium.data.Xml':
+      return text({ kind: 'xml' }, 'XML text');
+    case 'io.debezium.data.Enum': {
+      const allowed = schema.parameters['allowed'];
+      return text(allowed === undefined ? { kind: 'enum' } : { kind: 'enum', allowed: allowed.split(',') }, 'enum text');
+    }
+    case 'io.debezium.data.Bits': {
+      const length = parseIntegerParameter(schema, 'length') ?? 0;
+      const varying = sourceType !== undefined && /VARBIT|VARYING/i.test(sourceType);
+      return compiled({ kind: 'bits', length }, sourceType, bitsConverter(length, varying, placeholders));
+    }
+    default:
+      break;
+  }
+
+  switch (schema.type) {
+    case 'int8':
+      return compiled({ kind: 'int8' }, sourceType, integer('int8', -128, 127));
+    case 'int16':
+      return compiled({ kind: 'int16' }, sourceType, integer('int16', -32_768, 32_767));
+    case 'int32':
+      return compiled({ kind: 'int32' }, sourceType, integer('int32', -2_147_483_648, 2_147_483_647));
+    case 'int64':
+      return compiled({ kind: 'int64' }, sourceType, convertInt64);
+    case 'float32':
+      return compiled({ kind: 'float32' }, sourceType, convertFloat);
+    case 'float64':
+      return compiled({ kind: 'float64' }, sourceType, convertFloat);
+    case 'boolean':
+      return compiled({ kind: 'boolean' }, sourceType, convertBoolean);
+    case 'string': {
+      const maxLength =
+        sourceType !== undefined && /CHAR/i.test(sourceType)
+          ? parseIntegerParameter(schema, SOURCE_LENGTH_PARAMETER)
+          : undefined;
+      return text(maxLength === undefined ? { kind: 'string' } : { kind: 'string', maxLength }, 'string');
+    }
+    case 'bytes':
+      return compiled({ kind: 'bytes' }, sourceType, bytesConverter(placeholders));
+    case 'array': {
+      const element = compileType(schema.items as ConnectSchema, placeholders);
+      return compiled({ kind: 'array', element: element.type }, sourceType, arrayConverter(element, placeholders));
+    }
+    case 'map':
+      return compiled({ kind: 'struct' }, sourceType, jsonTextConverter('map'));
+    case 'struct':
+      return compiled({ kind: 'struct' }, sourceType, jsonTextConverter('struct'));
+  }
+}
