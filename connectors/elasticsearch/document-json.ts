@@ -5,7 +5,9 @@
  *
  * Value encoding in `_source` (the mapping in mapping.ts matches it):
  *   int8..int64          JSON number (bigint digits as is)
- *   float32/64           JSON number; NaN and ±Infinity have no JSON form and become null
+ *   float32/64           JSON number (-0 kept); NaN and ±Infinity have no JSON number form and
+ *                        are the strings "NaN", "Infinity", "-Infinity" (the mapping sets
+ *                        ignore_malformed, so they stay in _source without being indexed)
  *   decimal              JSON string of the canonical decimal text (exact whatever the mapping)
  *   json / struct        the JSON text itself, embedded (an object, array or scalar in _source)
  *   bytes                base64 string
@@ -27,7 +29,8 @@ export function encodeValue(value: Value, type: LogicalType | undefined): string
     case 'bigint':
       return value.toString();
     case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+      if (Object.is(value, -0)) return '-0';
+      return Number.isFinite(value) ? JSON.stringify(value) : `"${String(value)}"`;
     case 'string':
       if (type?.kind === 'json' || type?.kind === 'struct') return embeddedJson(value);
       return JSON.stringify(value);

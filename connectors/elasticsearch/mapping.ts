@@ -5,7 +5,8 @@
  *   key columns                  keyword (exact match, terms aggregations, sorting)
  *   boolean                      boolean
  *   int8 / int16 / int32 / int64 byte / short / integer / long
- *   float32 / float64            float / double
+ *   float32 / float64            float / double with ignore_malformed (NaN and ±Infinity are
+ *                                kept in _source as strings but not indexed)
  *   decimal                      SLUICE_ES_DECIMAL_MAPPING: auto = scaled_float (scaling_factor
  *                                10^scale) when the precision is known and <= 15 — scaled_float
  *                                parses through a double, which is exact up to 15 significant
@@ -46,9 +47,9 @@ export function fieldMapping(type: LogicalType, decimalMapping: DecimalMapping):
     case 'int64':
       return { type: 'long' };
     case 'float32':
-      return { type: 'float' };
+      return { type: 'float', ignore_malformed: true };
     case 'float64':
-      return { type: 'double' };
+      return { type: 'double', ignore_malformed: true };
     case 'decimal':
       return decimalFieldMapping(type.scale, type.precision, decimalMapping);
     case 'variable-decimal':

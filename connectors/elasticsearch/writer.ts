@@ -270,6 +270,9 @@ export class ElasticsearchWriter implements Writer {
       this.#ensured.delete(index);
       await this.#ensureIndex(index, schema, signal);
     } else {
+      // delete-by-query only sees searchable documents: make the latest writes searchable first.
+      const refreshed = await this.#sendOrClassify({ method: 'POST', path: `${path}/_refresh` }, signal);
+      if (refreshed.statusCode !== 200 && refreshed.statusCode !== 404) throw classifyResponse(refreshed.statusCode, refreshed.body);
       const emptied = await this.#sendOrClassify(
         {
           method: 'POST',

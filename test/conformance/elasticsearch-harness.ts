@@ -1,0 +1,139 @@
+/**
+ * The conformance harness of the Elasticsearch/OpenSearch writer. Documents are compared instead
+ * of rows: `readTable` refreshes the table's index, reads every document's `_source` as raw JSON
+ * (so int64 and JSON numbers are not rounded) and turns each field back into the Value
+ * representation by the column's logical type.
+ *
+ * Flavours: `opensearch` talks to the real OpenSearch 2.19 (scripts/services.sh up opensearch);
+ * `elasticsearch` drives @elastic/elasticsearch through test/support/es-product-proxy.ts in front
+ * of the same server. Each run uses its own index prefix and deletes its indices afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import type { LogicalType, Row, TableSchema, Value } from '../../src/cdc/types.ts';
+import { silentLogger } from '../../src/observe/logger.ts';
+import type { TargetTable, Writer } from '../../src/writer/types.ts';
+import elasticsearch from '../../connectors/elasticsearch/index.ts';
+import { rawArrayElements, rawObjectMembers } from '../../connectors/elasticsearch/document-json.ts';
+import { indexName } from '../../connectors/elasticsearch/naming.ts';
+import { type EsProductProxy, startEsProductProxy } from '../support/es-product-proxy.ts';
+import type { ConformanceHarness } from './harness.ts';
+import { opensearchUrl, requireOpenSearch } from '../integration/elasticsearch/opensearch-service.ts';
+
+export type Flavour = 'opensearch' | 'elasticsearch';
+
+/** A document's field, raw JSON text, back to a Value of the column's type. */
+export function decodeField(type: LogicalType, raw: string | undefined): Value {
+  if (raw === undefined || raw === 'null') return null;
+  switch (type.kind) {
+    case 'boolean':
+      return raw === 'true';
+    case 'int8':
+    case 'int16':
+    case 'int32':
+      return Number(raw);
+    case 'int64':
+      return BigInt(raw);
+    case 'float32':
+    case 'float64':
+      return raw.startsWith('"') ? Number(JSON.parse(raw) as string) : Number(raw);
+    case 'json':
+    case 'struct':
+      return raw;
+    case 'bytes':
+      return new Uint8Array(Buffer.from(JSON.parse(raw) as string, 'base64'));
+    case 'array':
+      return rawArrayElements(raw).map((element) => decodeField(type.element, element));
+    default:
+      return JSON.parse(raw) as string;
+  }
+}
+
+/** A JSON column holding the JSON text `null` is stored as a null field: a document cannot tell them apart. */
+function normaliseExpected(type: LogicalType, value: Value): Value {
+  if ((type.kind === 'json' || type.kind === 'struct') && typeof value === 'string' && value.trim() === 'null') return null;
+  return value;
+}
+
+export class ElasticsearchHarness implements ConformanceHarness {
+  readonly name: string;
+  readonly capabilities = {
+    // Index names may be 255 bytes: prefix + namespace + '.' + table must fit (see naming.ts).
+    maxIdentifierBytes: 160,
+    // A bulk API rejects documents one by one: the writer reports them in WriteResult.failures
+    // (class poison) and writes the rest, where the suite's poison case expects the whole batch
+    // to be refused. Poison classification is tested in test/integration/elasticsearch/.
+    poisonCases: [],
+    normaliseExpected,
+  } as const satisfies ConformanceHarness['capabilities'];
+
+  readonly #flavour: Flavour;
+  readonly #prefix = `sluice-conf-${randomBytes(4).toString('hex')}-`;
+  #proxy: EsProductProxy | null = null;
+
+  constructor(flavour: Flavour) {
+    this.#flavour = flavour;
+    this.name = flavour === 'opensearch' ? 'elasticsearch (opensearch flavour, OpenSearch 2.19)' : 'elasticsearch (elasticsearch flavour via product proxy)';
+  }
+
+  get proxy(): EsProductProxy | null {
+    return this.#proxy;
+  }
+
+  async setUp(): Promise<void> {
+    await requireOpenSearch();
+    if (this.#flavour === 'elasticsearch') this.#proxy = await startEsProductProxy(opensearchUrl());
+  }
+
+  async tearDown(): Promise<void> {
+    await fetch(`${opensearchUrl()}/${this.#prefix}*?expand_wildcards=all`, { method: 'DELETE' });
+    await this.#proxy?.close();
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      SLUICE_ES_FLAVOUR: this.#flavour,
+      SLUICE_ES_NODES: this.#proxy?.url ?? opensearchUrl(),
+      SLUICE_ES_INDEX_PREFIX: this.#prefix,
+      SLUICE_ES_INDEX_REPLICAS: '0',
+      SLUICE_ES_INDEX_SHARDS: '1',
+      ...extra,
+    };
+  }
+
+  createWriter(): Writer {
+    return elasticsearch.createWriter({ logger: silentLogger(), env: this.env() });
+  }
+
+  async createNamespace(hint: string): Promise<string> {
+    return `${hint}-${randomBytes(3).toString('hex')}`;
+  }
+
+  async dropNamespace(): Promise<void> {
+    // Every index of the run shares the run's prefix and is deleted in tearDown.
+  }
+
+  async readTable(table: TargetTable, schema: TableSchema): Promise<readonly Row[]> {
+    return readDocuments(indexName(this.#prefix, table), schema);
+  }
+}
+
+/** Every document of an index as rows (an index that does not exist reads as no rows). */
+export async function readDocuments(index: string, schema: TableSchema): Promise<Row[]> {
+  const base = `${opensearchUrl()}/${encodeURIComponent(index)}`;
+  const refreshed = await fetch(`${base}/_refresh`, { method: 'POST' });
+  if (refreshed.status === 404) return [];
+  const answer = await fetch(`${base}/_search?size=10000&track_total_hits=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: { match_all: {} }, sort: ['_doc'] }),
+  });
+  const text = await answer.text();
+  if (answer.status !== 200) throw new Error(`reading ${index}: HTTP ${answer.status} ${text.slice(0, 300)}`);
+  const hits = rawObjectMembers(rawObjectMembers(text).get('hits') ?? '{}');
+  const total = JSON.parse(hits.get('total') ?? '{"value":0}') as { value: number };
+  if (total.value > 10_000) throw new Error(`${index} holds ${total.value} documents; readDocuments reads at most 10000`);
+  return rawArrayElements(hits.get('hits') ?? '[]').map((hit) => {
+    const source = rawObjectMembers(rawObjectMembers(hit).get('_source') ?? '{}');
+    return new Map(schema.columns.map((column) => [column.name, decodeField(column.type, source.get(column.name))]));
+  });
+}
