@@ -44,6 +44,12 @@ export interface SourceHandlers {
   onBatch(batch: RecordBatch): Promise<void>;
   onAssigned(partitions: readonly TopicPartition[]): Promise<void>;
   onRevoked(partitions: readonly TopicPartition[]): Promise<void>;
+  /**
+   * Called at most once when the source stops delivering for good: a handler above rejected, or
+   * the client library gave up (it will not restart by itself). The source stops itself first;
+   * offsets not yet committed stay uncommitted. (Added with the client implementations.)
+   */
+  onFatal?(error: Error): void;
 }
 
 export interface KafkaSource {
@@ -72,6 +78,38 @@ export interface KafkaSourceOptions {
   readonly fetchMaxWaitMs: number;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
+  /** TLS to the brokers (default false). */
+  readonly ssl?: boolean;
+  /** SASL authentication; absent = none. */
+  readonly sasl?: KafkaSasl;
+}
+
+export interface KafkaSasl {
+  readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Which client library implements KafkaSource/KafkaAdmin/RecordProducer (SLUICE_KAFKA_CLIENT). */
+export type KafkaClientName = 'kafkajs' | 'confluent';
+
+/** What the admin client and the producer need to reach the brokers. */
+export type KafkaConnectionOptions = Pick<KafkaSourceOptions, 'brokers' | 'clientId' | 'ssl' | 'sasl'>;
+
+export interface ProducedRecord {
+  readonly key: Buffer | string | null;
+  readonly value: Buffer | string | null;
+  readonly headers?: Readonly<Record<string, Buffer | string>>;
+}
+
+/**
+ * A small producer for the dead-letter topic (and tests). `send` resolves once every record is
+ * acknowledged by all in-sync replicas (acks=all); the producer is idempotent where the client
+ * allows, so a retried send does not duplicate records within one producer session.
+ */
+export interface RecordProducer {
+  send(topic: string, records: readonly ProducedRecord[]): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Read-only broker queries for lag and retention (the controller samples these). */
