@@ -7,8 +7,10 @@
 #   scripts/services.sh install [names...]  download/install only (used by .ci/run to cache ahead)
 #   scripts/services.sh clean  [names...]   down, then delete the service's state (data, logs)
 #   scripts/services.sh logs   <name>       print the service's log path and its tail
+#   scripts/services.sh list                print the names acted on by default (one line)
 #
-# With no names: $SLUICE_SERVICES (space separated), default "kafka postgres".
+# With no names: $SLUICE_SERVICES (space separated), default $SLUICE_DEFAULT_SERVICES below — the
+# services `npm test` and .ci/run start. Append yours there when your tests need it.
 # Every service listens on 127.0.0.1 only. Downloads are cached under .cache/, state (pid files,
 # data, logs) lives under .services/<name>/; both folders are git-ignored.
 #
@@ -43,6 +45,7 @@ SLUICE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SERVICES_STATE="${SLUICE_SERVICES_STATE:-$SLUICE_ROOT/.services}"
 SERVICES_CACHE="${SLUICE_CACHE_DIR:-$SLUICE_ROOT/.cache}"
 SERVICES_PLUGINS="$SLUICE_ROOT/scripts/services"
+SLUICE_DEFAULT_SERVICES="kafka postgres"
 export SLUICE_ROOT SERVICES_STATE SERVICES_CACHE
 
 svc_info() { printf '[services] %s\n' "$*" >&2; }
@@ -227,7 +230,7 @@ main() {
   [[ $# -gt 0 ]] && shift
   local names=("$@")
   if [[ ${#names[@]} -eq 0 ]]; then
-    read -r -a names <<<"${SLUICE_SERVICES:-kafka postgres}"
+    read -r -a names <<<"${SLUICE_SERVICES:-$SLUICE_DEFAULT_SERVICES}"
   fi
   mkdir -p "$SERVICES_STATE" "$SERVICES_CACHE"
   case "$cmd" in
@@ -236,12 +239,13 @@ main() {
     status) cmd_status "${names[@]}" ;;
     install) cmd_install "${names[@]}" ;;
     clean) cmd_clean "${names[@]}" ;;
+    list) printf '%s\n' "${names[*]}" ;;
     logs)
       svc_load "${names[0]}"
       svc_show_log "${names[0]}"
       ;;
     *)
-      sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+      sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
       return 2
       ;;
   esac

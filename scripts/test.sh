@@ -6,7 +6,8 @@
 #
 # - `npm ci` when node_modules is missing.
 # - all, with SLUICE_TEST_SERVICES=local (default): starts each service of $SLUICE_TEST_NEEDS
-#   (default: $SLUICE_SERVICES, else "kafka postgres") that is not already answering, and stops
+#   (default: `scripts/services.sh list`, i.e. $SLUICE_SERVICES or the default set) that is not
+#   already answering, and stops
 #   exactly those at the end, whatever the outcome. Services that were already running stay up.
 #   With SLUICE_TEST_SERVICES=testcontainers the tests start containers themselves.
 # - Runs Node's test runner, one file at a time, spec reporter on stdout; a TAP copy goes to
@@ -61,7 +62,7 @@ trap 'exit 143' TERM
 
 mode="${SLUICE_TEST_SERVICES:-local}"
 if [[ "$suite" == all && "$mode" == local ]]; then
-  read -r -a needs <<<"${SLUICE_TEST_NEEDS:-${SLUICE_SERVICES:-kafka postgres}}"
+  read -r -a needs <<<"${SLUICE_TEST_NEEDS:-$("$ROOT/scripts/services.sh" list)}"
   for name in "${needs[@]}"; do
     if "$ROOT/scripts/services.sh" status "$name" >/dev/null 2>&1; then
       log "$name: already running (left running afterwards)"
