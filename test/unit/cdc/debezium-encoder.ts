@@ -191,12 +191,35 @@ export function changePayload(spec: TableSpec, change: ChangeSpec): JsonTree {
   };
 }
 
+const schemaTexts = new WeakMap<SchemaJson, string>();
+
+function schemaText(schema: SchemaJson): string {
+  let text = schemaTexts.get(schema);
+  if (text === undefined) {
+    text = writeJson(schemaTree(schema));
+    schemaTexts.set(schema, text);
+  }
+  return text;
+}
+
 /** `{"schema":…,"payload":…}` when schemas are enabled, else the payload alone. */
 export function converterJson(schema: SchemaJson | null, payload: JsonTree, schemasEnabled: boolean): Buffer {
   const text = schemasEnabled
-    ? `{"schema":${schema === null ? 'null' : writeJson(schemaTree(schema))},"payload":${writeJson(payload)}}`
+    ? `{"schema":${schema === null ? 'null' : schemaText(schema)},"payload":${writeJson(payload)}}`
     : writeJson(payload);
   return Buffer.from(text, 'utf8');
+}
+
+const envelopeSchemas = new WeakMap<TableSpec, SchemaJson>();
+const keySchemas = new WeakMap<TableSpec, SchemaJson>();
+
+function cachedSchema(cache: WeakMap<TableSpec, SchemaJson>, spec: TableSpec, build: (spec: TableSpec) => SchemaJson): SchemaJson {
+  let schema = cache.get(spec);
+  if (schema === undefined) {
+    schema = build(spec);
+    cache.set(spec, schema);
+  }
+  return schema;
 }
 
 export interface EncodedRecord {
@@ -216,8 +239,8 @@ export function changeRecord(spec: TableSpec, key: JsonTree | null, change: Chan
     topic: `${spec.prefix}.${spec.schema}.${spec.table}`,
     partition: 0,
     offset: nextOffset++,
-    key: key === null ? null : converterJson(keySchema(spec), key, schemasEnabled),
-    value: converterJson(envelopeSchema(spec), changePayload(spec, change), schemasEnabled),
+    key: key === null ? null : converterJson(cachedSchema(keySchemas, spec, keySchema), key, schemasEnabled),
+    value: converterJson(cachedSchema(envelopeSchemas, spec, envelopeSchema), changePayload(spec, change), schemasEnabled),
     timestamp: change.stamp.tsMs + 9,
   };
 }
