@@ -85,7 +85,7 @@ export const settingDocs: readonly SettingDoc[] = [
   },
   {
     variable: 'SLUICE_PG_AUTO_CREATE',
-    description: 'Create missing schemas and tables and add new columns (true|false). When false, a missing table or column stops the service.',
+    description: 'Create missing schemas and tables and add new columns (true or false). When false, a missing table or column stops the service.',
     default: 'true',
     required: false,
     secret: false,
