@@ -8,6 +8,7 @@
 #   scripts/services.sh clean  [names...]   down, then delete the service's state (data, logs)
 #   scripts/services.sh logs   <name>       print the service's log path and its tail
 #   scripts/services.sh list                print the names acted on by default (one line)
+#   scripts/services.sh check  [names...]   check plug-ins define the contract (default: all plug-ins)
 #
 # With no names: $SLUICE_SERVICES (space separated), default $SLUICE_DEFAULT_SERVICES below — the
 # services `npm test` and .ci/run start. Append yours there when your tests need it.
@@ -160,6 +161,19 @@ svc_show_log() {
   fi
 }
 
+# Each plug-in is sourced in its own subshell so one cannot hide another's missing function.
+cmd_check() {
+  local name failed=0
+  for name in "$@"; do
+    if (svc_load "$name"); then
+      printf '%-10s ok\n' "$name"
+    else
+      failed=1
+    fi
+  done
+  return "$failed"
+}
+
 cmd_install() {
   local name
   for name in "$@"; do
@@ -229,7 +243,9 @@ main() {
   local cmd="${1:-}"
   [[ $# -gt 0 ]] && shift
   local names=("$@")
-  if [[ ${#names[@]} -eq 0 ]]; then
+  if [[ ${#names[@]} -eq 0 && "$cmd" == check ]]; then
+    read -r -a names <<<"$(svc_known)"
+  elif [[ ${#names[@]} -eq 0 ]]; then
     read -r -a names <<<"${SLUICE_SERVICES:-$SLUICE_DEFAULT_SERVICES}"
   fi
   mkdir -p "$SERVICES_STATE" "$SERVICES_CACHE"
@@ -239,13 +255,14 @@ main() {
     status) cmd_status "${names[@]}" ;;
     install) cmd_install "${names[@]}" ;;
     clean) cmd_clean "${names[@]}" ;;
+    check) cmd_check "${names[@]}" ;;
     list) printf '%s\n' "${names[*]}" ;;
     logs)
       svc_load "${names[0]}"
       svc_show_log "${names[0]}"
       ;;
     *)
-      sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+      sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
       return 2
       ;;
   esac

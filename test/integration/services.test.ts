@@ -3,7 +3,11 @@
  * Runs against `scripts/services.sh` services or testcontainers (SLUICE_TEST_SERVICES).
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import {
   createUniqueDatabase,
@@ -86,4 +90,13 @@ test(`PostgreSQL (${servicesMode()}): answers select version() in a fresh databa
     await database.drop();
   }
   assert.ok(postgresUrl().endsWith('/postgres'));
+});
+
+test('every scripts/services/*.sh plug-in defines the services.sh contract', async () => {
+  const servicesScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/services.sh');
+  const { stdout } = await promisify(execFile)('bash', [servicesScript, 'check']);
+  const lines = stdout.trim().split('\n');
+  assert.ok(lines.some((line) => /^kafka\s+ok$/.test(line)), stdout);
+  assert.ok(lines.some((line) => /^postgres\s+ok$/.test(line)), stdout);
+  assert.ok(lines.every((line) => /\sok$/.test(line)), stdout);
 });
