@@ -9,7 +9,7 @@
  *   fatal        → reject with FatalPipelineError; the service stops without committing it
  * Per-change failures returned by the writer (bulk APIs) follow the same classes.
  */
-import type { SinkError } from '../errors.ts';
+import type { ErrorClass, SinkError } from '../errors.ts';
 import { isSinkError } from '../errors.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { RowChange, TableBatch, WriteContext, Writer } from '../writer/types.ts';
@@ -41,6 +41,11 @@ export interface BatchExecutorOptions {
   /** Dead-letters the Kafka records behind a change; resolves once the broker acknowledged. */
   readonly deadLetter: (change: RowChange | null, batch: TableBatch, why: DeadLetterReason) => Promise<void>;
   readonly observe: (observation: WriteObservation) => void;
+  /**
+   * Called as each attempt starts; the returned function is called once as it ends, with the
+   * class that steers flow control (null when every change was written or dead-lettered).
+   */
+  readonly beginAttempt?: (batch: TableBatch) => (errorClass: ErrorClass | null) => void;
   readonly context: (batch: TableBatch) => WriteContext;
   readonly logger: Logger;
   readonly signal: AbortSignal;
@@ -63,12 +68,14 @@ export class BatchExecutor {
     for (;;) {
       this.options.signal.throwIfAborted();
       const started = this.now();
+      const endAttempt = this.options.beginAttempt?.(current);
       let failures: { change: RowChange; error: SinkError }[];
       try {
         const result = await this.options.writer.write(current, this.options.context(current));
         failures = [...result.failures];
       } catch (error) {
         const latencyMs = this.now() - started;
+        endAttempt?.(isSinkError(error) ? error.errorClass : 'fatal');
         const sinkError = this.classify(error, current);
         this.options.observe({ table: tableKey(current.table), rows: current.changes.length, latencyMs, errorClass: sinkError.errorClass, errorCode: sinkError.code });
         if (sinkError.errorClass === 'poison') {
@@ -80,6 +87,8 @@ export class BatchExecutor {
       }
       const latencyMs = this.now() - started;
       const firstFailure = failures[0]?.error;
+      const steering = failures.filter((failure) => failure.error.errorClass !== 'poison').map((failure) => failure.error);
+      endAttempt?.(steering.length === 0 ? null : worstClass(steering));
       this.options.observe({
         table: tableKey(current.table),
         rows: current.changes.length - failures.length,

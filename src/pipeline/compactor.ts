@@ -20,6 +20,8 @@ interface PendingChange {
   key: Row;
   row: Row | null;
   version: bigint;
+  /** Source LSN of the newest event folded in, when the source has one. */
+  lsn: bigint | null;
   sourceTsMs: number;
   origins: RecordPosition[];
 }
@@ -52,6 +54,7 @@ export class LaneCompactor {
         key,
         row,
         version,
+        lsn: event.source.lsn,
         sourceTsMs: event.source.tsMs,
         origins: [event.position],
       });
@@ -61,6 +64,7 @@ export class LaneCompactor {
     // biome-ignore lint/complexity/useMathMinMax: versions are bigint, which Math.max does not take
     existing.version = version > existing.version ? version : existing.version;
     existing.sourceTsMs = Math.max(existing.sourceTsMs, event.source.tsMs);
+    if (event.source.lsn !== null) existing.lsn = event.source.lsn;
     existing.key = key;
     if (kind === 'delete') {
       existing.kind = 'delete';
@@ -88,12 +92,19 @@ export class LaneCompactor {
     return { table, schema: this.schema, truncateFirst: false, truncateOrigins: [], changes };
   }
 
-  /** Drops everything pending (a truncate made it moot) and returns the origins to release later. */
-  discard(): RecordPosition[] {
+  /**
+   * Drops the pending changes a truncate made moot and returns their origins (released when the
+   * truncate is durable). With the truncate's source LSN, only changes from before it go;
+   * without one, everything pending goes.
+   */
+  discard(truncateLsn: bigint | null = null): RecordPosition[] {
     const origins: RecordPosition[] = [];
-    for (const change of this.pending.values()) origins.push(...change.origins);
-    this.pending.clear();
-    this.bytes = 0;
+    for (const [encodedKey, change] of this.pending) {
+      if (truncateLsn !== null && change.lsn !== null && change.lsn > truncateLsn) continue;
+      origins.push(...change.origins);
+      this.pending.delete(encodedKey);
+    }
+    if (this.pending.size === 0) this.bytes = 0;
     return origins;
   }
 }

@@ -9,13 +9,19 @@
  *   batch of that table is in flight, then runs alone; later changes follow it.
  * - A Kafka record is released only when every change it contributed to is durable or
  *   dead-lettered; offsets are committed from the contiguous released prefix (OffsetTracker).
- * - Memory: record bytes are counted from arrival until release; partitions are paused at the
- *   budget's high watermark and the source handler waits at its hard limit.
+ * - Memory: record bytes are admitted to the controller's in-flight budget on arrival and
+ *   released when settled; the controller pauses partitions at its pause threshold, and the
+ *   source handler waits at the hard limit (SLUICE_MAX_INFLIGHT_BYTES) before admitting more.
+ * - Flow control is decided by the controller (src/control/controller.ts), once per interval:
+ *   batch size, write concurrency, which partitions to pause and resume. This file enforces.
+ * - Truncates are ordered by source LSN where the source has one: pending or late-arriving
+ *   changes of the table from before the truncate (lower LSN, other partitions) are moot.
  * - Exactly-once (postgres): on assignment the writer's offset store is claimed (fencing the
  *   previous owner) and records already applied to a table are skipped on replay.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { ChangeEvent, DecodeResult, RecordPosition, Row, TableSchema } from '../cdc/types.ts';
+import type { Controller, Decision } from '../control/controller.ts';
 import { DecodeError } from '../errors.ts';
 import type { KafkaRecord, KafkaSource, RecordBatch, TopicPartition } from '../kafka/types.ts';
 import type { Logger } from '../observe/logger.ts';
@@ -24,8 +30,6 @@ import { type BackoffPolicy, backoffDelayMs, sleep } from './backoff.ts';
 import { BatchExecutor, FatalPipelineError, type WriteObservation } from './batch-executor.ts';
 import { LaneCompactor } from './compactor.ts';
 import { type DeadLetterProducer, type DeadLetterReason, deadLetterMessage } from './dead-letter.ts';
-import type { FlowControl } from './flow-control.ts';
-import type { MemoryBudget } from './memory-budget.ts';
 import { OffsetTracker, partitionId } from './offset-tracker.ts';
 import { encodeRowKey, laneOf } from './row-key.ts';
 import { type TableNaming, tableKey, targetTableFor } from './table-naming.ts';
@@ -45,9 +49,7 @@ export interface PipelineObserver {
   committed?(commits: readonly { topic: string; partition: number; offset: bigint }[]): void;
   partitionsPaused?(partitions: readonly TopicPartition[], reason: string): void;
   partitionsResumed?(partitions: readonly TopicPartition[], reason: string): void;
-  /** Stage accounting (fetch, decode, batch-queue, write, commit). */
-  stageBusy?(stage: 'decode' | 'write' | 'commit', startedAt: number, endedAt: number): void;
-  stageBackpressured?(stage: 'fetch', startedAt: number, endedAt: number): void;
+  controlDecision?(decision: Decision): void;
 }
 
 export interface PipelineOptions {
@@ -56,8 +58,9 @@ export interface PipelineOptions {
   readonly writer: Writer;
   readonly deadLetters: DeadLetterProducer;
   readonly dlqTopic: string;
-  readonly flow: FlowControl;
-  readonly memory: MemoryBudget;
+  readonly controller: Controller;
+  /** SLUICE_MAX_INFLIGHT_BYTES: the hard limit the source handler waits at. */
+  readonly maxInflightBytes: number;
   readonly naming: TableNaming;
   readonly lingerMs: number;
   readonly maxBatchRows: number;
@@ -86,6 +89,8 @@ interface TableState {
   /** Origins of a truncate waiting to run (the truncate records and the changes it made moot). */
   truncateOrigins: RecordPosition[] | null;
   truncateBusy: boolean;
+  /** Source LSN of the newest truncate: changes with a lower LSN are moot. */
+  truncatedBelow: bigint | null;
 }
 
 export class Pipeline {
@@ -99,8 +104,9 @@ export class Pipeline {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly epochs = new Map<string, number>();
   private readonly appliedOffsets = new Map<string, ReadonlyMap<string, bigint>>();
-  private readonly pausedForMemory = new Set<string>();
-  private readonly pausedByController = new Set<string>();
+  private readonly paused = new Map<string, { partition: TopicPartition; since: number }>();
+  private roomWaiters: (() => void)[] = [];
+  private batchRows: number;
   private assigned: TopicPartition[] = [];
   private flushAll = false;
   private stopping = false;
@@ -114,14 +120,16 @@ export class Pipeline {
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
-    this.limit = pLimit(Math.max(1, options.flow.current().concurrency));
+    this.limit = pLimit(Math.max(1, options.controller.concurrency));
+    this.batchRows = options.controller.batchSize;
     this.executor = new BatchExecutor({
       writer: options.writer,
       retry: options.retry,
       deadLetter: (change, batch, why) => this.deadLetterOrigins(change === null ? batch.truncateOrigins : change.origins, why),
-      observe: (observation) => {
-        options.flow.observeWrite(observation);
-        options.observer?.writeAttempt?.(observation);
+      observe: (observation) => options.observer?.writeAttempt?.(observation),
+      beginAttempt: (batch) => {
+        const attempt = options.controller.beginWrite({ rows: batch.changes.length, bytes: 0 }, performance.now());
+        return (errorClass) => options.controller.endWrite(attempt, performance.now(), errorClass);
       },
       context: () => this.writeContext(),
       logger: options.logger,
@@ -137,8 +145,8 @@ export class Pipeline {
       onRevoked: (partitions) => this.onRevoked(partitions),
     });
     this.every(Math.min(50, this.options.lingerMs), () => this.schedule());
-    this.every(this.options.commitIntervalMs, () => void this.commit());
     this.every(this.options.controlIntervalMs, () => this.control());
+    this.every(this.options.commitIntervalMs, () => void this.commit());
   }
 
   /** Graceful stop: no more fetching, finish in-flight writes within the deadline, commit, leave. */
@@ -156,12 +164,13 @@ export class Pipeline {
     this.resolveFinished(this.fatalError);
   }
 
-  get inflightBytes(): number {
-    return this.options.memory.usedBytes;
+  pausedPartitions(): TopicPartition[] {
+    return [...this.paused.values()].map((entry) => entry.partition);
   }
 
-  pausedPartitions(): TopicPartition[] {
-    return this.assigned.filter((tp) => this.isPaused(partitionId(tp.topic, tp.partition)));
+  /** Records read and not yet written, dead-lettered or skipped. */
+  unwrittenRecords(): number {
+    return this.tracker.totalUnsettled();
   }
 
   assignment(): readonly TopicPartition[] {
@@ -175,33 +184,44 @@ export class Pipeline {
   // ---- source handlers -------------------------------------------------------------------
 
   private async onBatch(batch: RecordBatch): Promise<void> {
-    if (this.stopping || this.fatalError !== null) return;
+    if (this.stopping || this.fatalError !== null || batch.records.length === 0) return;
     const tp = { topic: batch.topic, partition: batch.partition };
-    let bytesReceived = 0;
+    let bytes = 0;
+    for (const record of batch.records) bytes += recordBytes(record);
+    await this.waitForRoom(bytes);
+    if (this.stopping || this.fatalError !== null) return;
+    this.pause(this.options.controller.admit(tp, bytes, batch.records.length), 'memory');
+    const decodeStarted = performance.now();
     for (const record of batch.records) {
-      const bytes = recordBytes(record);
-      if (this.options.memory.wouldExceed(bytes)) {
-        // The hard limit: a fetch arrived after we paused. Wait here (the source keeps
-        // heartbeating) rather than hold more than SLUICE_MAX_INFLIGHT_BYTES.
-        this.applyMemoryPause();
-        const waitStarted = performance.now();
-        await this.options.memory.waitForRoom(bytes, this.abort.signal).catch(() => undefined);
-        this.options.observer?.stageBackpressured?.('fetch', waitStarted, performance.now());
-        if (this.stopping || this.fatalError !== null) return;
-      }
-      this.tracker.track(record, bytes);
-      this.options.memory.add(bytes);
-      bytesReceived += bytes;
-      const decodeStarted = performance.now();
+      this.tracker.track(record, recordBytes(record));
       this.route(record);
-      this.options.observer?.stageBusy?.('decode', decodeStarted, performance.now());
     }
-    this.options.observer?.recordsReceived?.(tp, batch.records.length, bytesReceived);
+    this.options.controller.stages.meter('decode').record('busy', decodeStarted, performance.now());
+    this.options.observer?.recordsReceived?.(tp, batch.records.length, bytes);
     this.schedule();
-    this.applyMemoryPause();
+  }
+
+  /**
+   * The hard limit: a fetch that arrives after the pause (one already under way) waits here,
+   * while the source keeps heartbeating, rather than take the budget past its maximum.
+   */
+  private async waitForRoom(bytes: number): Promise<void> {
+    const started = performance.now();
+    let waited = false;
+    while (!this.stopping && this.fatalError === null) {
+      const used = this.options.controller.snapshot().inflight.usedBytes;
+      if (used === 0 || used + bytes <= this.options.maxInflightBytes) break;
+      waited = true;
+      await new Promise<void>((resolve) => {
+        this.roomWaiters.push(resolve);
+        this.abort.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    if (waited) this.options.controller.stages.meter('fetch').record('backpressured', started, performance.now());
   }
 
   private async onAssigned(partitions: readonly TopicPartition[]): Promise<void> {
+    this.options.controller.assign(partitions);
     const known = new Set(this.assigned.map((tp) => partitionId(tp.topic, tp.partition)));
     this.assigned = [...this.assigned, ...partitions.filter((tp) => !known.has(partitionId(tp.topic, tp.partition)))];
     if (this.options.delivery === 'exactly-once') {
@@ -215,10 +235,6 @@ export class Pipeline {
       }
       this.options.logger.info({ event: 'partitions-claimed', partitions: claims.map((claim) => ({ ...claim, appliedOffsets: Object.fromEntries([...claim.appliedOffsets].map(([table, offset]) => [table, offset.toString()])) })) }, 'claimed partitions for exactly-once delivery');
     }
-    if (this.pausedForMemory.size > 0) {
-      for (const tp of partitions) this.pausedForMemory.add(partitionId(tp.topic, tp.partition));
-      this.options.source.pause(partitions);
-    }
     this.options.logger.info({ event: 'partitions-assigned', partitions }, `assigned ${partitions.length} partition(s)`);
   }
 
@@ -230,12 +246,12 @@ export class Pipeline {
     const revoked = new Set(partitions.map((tp) => partitionId(tp.topic, tp.partition)));
     for (const tp of partitions) {
       const id = partitionId(tp.topic, tp.partition);
-      this.options.memory.release(this.tracker.forget(tp));
+      this.releaseBytes(tp, this.tracker.forget(tp));
       this.epochs.delete(id);
       this.appliedOffsets.delete(id);
-      this.pausedForMemory.delete(id);
-      this.pausedByController.delete(id);
+      this.endPause(id);
     }
+    this.options.controller.revoke(partitions);
     this.assigned = this.assigned.filter((tp) => !revoked.has(partitionId(tp.topic, tp.partition)));
   }
 
@@ -267,6 +283,12 @@ export class Pipeline {
     }
     const table = this.tableFor(target);
     table.schema = event.schema;
+    if (table.truncatedBelow !== null && event.source.lsn !== null && event.source.lsn < table.truncatedBelow) {
+      // A change from before a truncate already seen (it came late, from another partition).
+      this.options.observer?.eventSkipped?.('before-truncate');
+      this.releaseRecord(record.topic, record.partition, record.offset);
+      return;
+    }
     this.addToTable(table, event);
     // The routing hold: the record is now held by the changes it went into.
     this.releaseRecord(record.topic, record.partition, record.offset);
@@ -276,7 +298,9 @@ export class Pipeline {
     const position = event.position;
     if (event.kind === 'truncate') {
       const moot = table.truncateOrigins ?? [];
-      for (const lane of table.lanes) moot.push(...lane.compactor.discard());
+      const lsn = event.source.lsn;
+      for (const lane of table.lanes) moot.push(...lane.compactor.discard(lsn));
+      if (lsn !== null && (table.truncatedBelow === null || lsn > table.truncatedBelow)) table.truncatedBelow = lsn;
       moot.push(position);
       this.tracker.retain(position.topic, position.partition, position.offset);
       table.truncateOrigins = moot;
@@ -313,6 +337,7 @@ export class Pipeline {
         schema: null,
         truncateOrigins: null,
         truncateBusy: false,
+        truncatedBelow: null,
       };
       this.tables.set(key, table);
     }
@@ -323,11 +348,11 @@ export class Pipeline {
 
   private schedule(): void {
     if (this.fatalError !== null) return;
-    const { batchRows, concurrency } = this.options.flow.current();
-    if (this.limit.concurrency !== concurrency) this.limit.concurrency = Math.max(1, concurrency);
-    const rows = Math.max(1, Math.min(batchRows, this.options.maxBatchRows));
+    const rows = Math.max(1, Math.min(this.batchRows, this.options.maxBatchRows));
     const now = performance.now();
-    const memoryPressure = this.options.memory.usedBytes >= this.options.memory.highWatermark;
+    // Under memory pressure partly filled lanes are written too: waiting for them to fill
+    // would hold the memory that fetching needs.
+    const memoryPressure = this.paused.size > 0;
     for (const table of this.tables.values()) {
       if (table.truncateBusy) continue;
       if (table.truncateOrigins !== null) {
@@ -361,11 +386,15 @@ export class Pipeline {
   }
 
   private dispatch(batch: TableBatch, onSettled: () => void): void {
+    const stages = this.options.controller.stages;
+    const queued = performance.now();
     void this.limit(async () => {
       const started = performance.now();
+      // Waiting for a write slot: the batch queue is held up by its downstream, the writers.
+      stages.meter('batch-queue').record('backpressured', queued, started);
       await this.executor.execute(batch);
       const ended = performance.now();
-      this.options.observer?.stageBusy?.('write', started, ended);
+      stages.meter('write').record('busy', started, ended);
       this.options.observer?.batchWritten?.(tableKey(batch.table), batch, ended - started);
     }).then(
       () => {
@@ -386,7 +415,14 @@ export class Pipeline {
   }
 
   private releaseRecord(topic: string, partition: number, offset: bigint): void {
-    this.options.memory.release(this.tracker.release(topic, partition, offset));
+    const bytes = this.tracker.release(topic, partition, offset);
+    if (bytes > 0) this.releaseBytes({ topic, partition }, bytes);
+  }
+
+  private releaseBytes(partition: TopicPartition, bytes: number): void {
+    if (bytes <= 0) return;
+    this.options.controller.release(partition, bytes);
+    if (this.roomWaiters.length > 0) for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
   // ---- dead letters ------------------------------------------------------------------------
@@ -456,7 +492,7 @@ export class Pipeline {
         // nothing is lost (at worst a few records are written twice, idempotently).
         this.options.logger.warn({ event: 'commit-failed', error: (error as Error).message }, 'offset commit failed; will retry');
       } finally {
-        this.options.observer?.stageBusy?.('commit', started, performance.now());
+        this.options.controller.stages.meter('commit').record('busy', started, performance.now());
       }
     };
     this.commitRunning = run().finally(() => {
@@ -467,52 +503,50 @@ export class Pipeline {
 
   private control(): void {
     if (this.stopping || this.fatalError !== null) return;
-    const decision = this.options.flow.tick(performance.now(), { inflightBytes: this.options.memory.usedBytes, assigned: this.assigned });
-    const toPause = decision.pausePartitions.filter((tp) => !this.pausedByController.has(partitionId(tp.topic, tp.partition)));
-    for (const tp of toPause) this.pausedByController.add(partitionId(tp.topic, tp.partition));
-    if (toPause.length > 0) {
-      this.options.source.pause(toPause);
-      this.options.observer?.partitionsPaused?.(toPause, 'sink saturated');
+    const decision = this.options.controller.tick(performance.now());
+    if (this.limit.concurrency !== decision.concurrency) this.limit.concurrency = Math.max(1, decision.concurrency);
+    this.batchRows = decision.batchSize;
+    const sinkCaused = decision.events.some((event) => event.kind === 'sink-saturated');
+    this.pause(decision.pausePartitions, sinkCaused ? 'sink saturated' : 'memory');
+    this.resume(decision.resumePartitions);
+    for (const reason of decision.reasons) {
+      this.options.logger.info({ event: 'controller-decision', batchSize: decision.batchSize, concurrency: decision.concurrency }, reason);
     }
-    const toResume: TopicPartition[] = [];
-    for (const tp of decision.resumePartitions) {
-      const id = partitionId(tp.topic, tp.partition);
-      if (!this.pausedByController.delete(id)) continue;
-      if (!this.pausedForMemory.has(id)) toResume.push(tp);
+    for (const event of decision.events) {
+      this.options.logger.warn({ ...event, event: event.kind }, `controller: ${event.kind}`);
     }
-    if (toResume.length > 0) {
-      this.options.source.resume(toResume);
-      this.options.observer?.partitionsResumed?.(toResume, 'sink drained');
-    }
-    this.applyMemoryPause();
+    this.options.observer?.controlDecision?.(decision);
     this.schedule();
   }
 
-  /** Pause everything at the high watermark; resume below the low watermark (hysteresis). */
-  private applyMemoryPause(): void {
-    const memory = this.options.memory;
-    if (memory.usedBytes >= memory.highWatermark) {
-      const newlyPaused = this.assigned.filter((tp) => !this.pausedForMemory.has(partitionId(tp.topic, tp.partition)));
-      if (newlyPaused.length === 0) return;
-      for (const tp of newlyPaused) this.pausedForMemory.add(partitionId(tp.topic, tp.partition));
-      this.options.source.pause(newlyPaused);
-      this.options.logger.info({ event: 'partitions-paused', reason: 'memory', inflightBytes: memory.usedBytes, highWatermark: memory.highWatermark, partitions: newlyPaused }, `paused ${newlyPaused.length} partition(s): in-flight bytes reached the high watermark`);
-      this.options.observer?.partitionsPaused?.(newlyPaused, 'memory');
-    } else if (this.pausedForMemory.size > 0 && memory.usedBytes <= memory.lowWatermark && !this.stopping) {
-      const resumable = this.assigned.filter((tp) => {
-        const id = partitionId(tp.topic, tp.partition);
-        return this.pausedForMemory.has(id) && !this.pausedByController.has(id);
-      });
-      this.pausedForMemory.clear();
-      if (resumable.length === 0) return;
-      this.options.source.resume(resumable);
-      this.options.logger.info({ event: 'partitions-resumed', reason: 'memory', inflightBytes: memory.usedBytes, lowWatermark: memory.lowWatermark, partitions: resumable }, `resumed ${resumable.length} partition(s): in-flight bytes fell below the low watermark`);
-      this.options.observer?.partitionsResumed?.(resumable, 'memory');
-    }
+  private pause(partitions: readonly TopicPartition[], reason: string): void {
+    const fresh = partitions.filter((tp) => !this.paused.has(partitionId(tp.topic, tp.partition)));
+    if (fresh.length === 0) return;
+    const now = performance.now();
+    for (const tp of fresh) this.paused.set(partitionId(tp.topic, tp.partition), { partition: tp, since: now });
+    this.options.source.pause(fresh);
+    this.options.logger.info(
+      { event: 'partitions-paused', reason, inflightBytes: this.options.controller.snapshot().inflight.usedBytes, partitions: fresh },
+      `paused ${fresh.length} partition(s): ${reason}`,
+    );
+    this.options.observer?.partitionsPaused?.(fresh, reason);
   }
 
-  private isPaused(id: string): boolean {
-    return this.pausedForMemory.has(id) || this.pausedByController.has(id);
+  private resume(partitions: readonly TopicPartition[]): void {
+    const resumable = partitions.filter((tp) => this.paused.has(partitionId(tp.topic, tp.partition)));
+    if (resumable.length === 0 || this.stopping) return;
+    for (const tp of resumable) this.endPause(partitionId(tp.topic, tp.partition));
+    this.options.source.resume(resumable);
+    this.options.logger.info({ event: 'partitions-resumed', inflightBytes: this.options.controller.snapshot().inflight.usedBytes, partitions: resumable }, `resumed ${resumable.length} partition(s)`);
+    this.options.observer?.partitionsResumed?.(resumable, 'drained');
+  }
+
+  /** A paused stretch of the source is time it spent back-pressured (the article's table). */
+  private endPause(id: string): void {
+    const entry = this.paused.get(id);
+    if (entry === undefined) return;
+    this.paused.delete(id);
+    this.options.controller.stages.meter('fetch').record('backpressured', entry.since, performance.now());
   }
 
   // ---- draining and failure ------------------------------------------------------------------
