@@ -1,0 +1,148 @@
+/**
+ * PostgreSQL-only behaviour the shared suite cannot express: start-up checks, DDL between
+ * replicas, tables changed under the writer, timeouts and shutdown, each with its error class.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import type { TableSchema } from '../../src/cdc/types.ts';
+import { type ErrorClass, isSinkError } from '../../src/errors.ts';
+import { silentLogger } from '../../src/observe/logger.ts';
+import type { TableBatch, TargetTable, WriteContext, Writer } from '../../src/writer/types.ts';
+import postgres from '../../connectors/postgres/index.ts';
+import { type TestDatabase, createUniqueDatabase, postgresUrl, startServices } from '../support/services.ts';
+import { batchOf, column, tableSchema, upsert } from './batches.ts';
+
+const schema: TableSchema = tableSchema([column('id', { kind: 'int32' }, false), column('v', { kind: 'string' })], ['id']);
+const grown: TableSchema = tableSchema([...schema.columns, column('w', { kind: 'int64' })], ['id']);
+const idle: WriteContext = { signal: new AbortController().signal };
+
+function rows(table: TargetTable, from: number, count: number, tableShape = schema): TableBatch {
+  return batchOf(
+    table,
+    tableShape,
+    Array.from({ length: count }, (_, index) => upsert(tableShape, { id: from + index, v: `v${from + index}` })),
+  );
+}
+
+async function expectSinkError(work: Promise<unknown>, errorClass: ErrorClass, code?: string): Promise<void> {
+  await assert.rejects(work, (error: unknown) => {
+    assert.ok(isSinkError(error), `expected a SinkError, got ${String(error)}`);
+    assert.equal(error.errorClass, errorClass, error.message);
+    if (code !== undefined) assert.equal(error.code, code, error.message);
+    return true;
+  });
+}
+
+async function waitFor(description: string, condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('postgres writer specifics', () => {
+  let database: TestDatabase;
+  let admin: pg.Client;
+  const writers: Writer[] = [];
+  const writerWith = (extra: Record<string, string> = {}): Writer => {
+    const writer = postgres.createWriter({ env: { SLUICE_PG_URL: database.url, ...extra }, logger: silentLogger() });
+    writers.push(writer);
+    return writer;
+  };
+  const count = async (qualified: string) => Number((await admin.query(`SELECT count(*) AS n FROM ${qualified}`)).rows[0]?.n);
+
+  before(async () => {
+    await startServices();
+    database = await createUniqueDatabase('sluice_pg_specific');
+    admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+  });
+
+  after(async () => {
+    for (const writer of writers) await writer.close().catch(() => undefined);
+    await admin?.end();
+    await database?.drop();
+  });
+
+  it('fails open() fatally for a missing database or role, retryably when nothing listens', async () => {
+    const missingDatabase = postgres.createWriter({ env: { SLUICE_PG_URL: postgresUrl('sluice_no_such_database') }, logger: silentLogger() });
+    await expectSinkError(missingDatabase.open(), 'fatal', 'pg.invalid_catalog_name');
+    await missingDatabase.close();
+    const url = new URL(database.url);
+    url.username = 'sluice_no_such_role';
+    const missingRole = postgres.createWriter({ env: { SLUICE_PG_URL: url.toString() }, logger: silentLogger() });
+    await expectSinkError(missingRole.open(), 'fatal');
+    await missingRole.close();
+    const nobody = postgres.createWriter({ env: { SLUICE_PG_HOST: '127.0.0.1', SLUICE_PG_PORT: '1' }, logger: silentLogger() });
+    await expectSinkError(nobody.open(), 'retryable');
+    await nobody.close();
+  });
+
+  it('refuses identifiers PostgreSQL would truncate, as poison', async () => {
+    const writer = writerWith();
+    await expectSinkError(writer.write(rows({ namespace: 'public', name: 'x'.repeat(64) }, 1, 1), idle), 'poison', 'pg.invalid_identifier');
+  });
+
+  it('stops fatally on a missing table when auto-create is off, and on a table without a unique key', async () => {
+    const writer = writerWith({ SLUICE_PG_AUTO_CREATE: 'false' });
+    await expectSinkError(writer.write(rows({ namespace: 'public', name: 'not_there' }, 1, 1), idle), 'fatal', 'pg.missing_table');
+    await admin.query('CREATE TABLE public.keyless (id integer, v text)');
+    await expectSinkError(writerWith().write(rows({ namespace: 'public', name: 'keyless' }, 1, 1), idle), 'fatal', 'pg.no_unique_key');
+  });
+
+  it('lets replicas race to create and grow the same table', async () => {
+    const replicas = [writerWith(), writerWith(), writerWith()];
+    const table: TargetTable = { namespace: 'raced schema', name: 'raced' };
+    await Promise.all(replicas.map((writer, index) => writer.write(rows(table, index * 100, 50), idle)));
+    await Promise.all(replicas.map((writer, index) => writer.write(rows(table, 1000 + index * 100, 50, grown), idle)));
+    assert.equal(await count('"raced schema".raced'), 300);
+    const columns = await admin.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'raced' ORDER BY ordinal_position");
+    assert.deepEqual(
+      columns.rows.map((row) => row.column_name),
+      ['id', 'v', 'w'],
+    );
+  });
+
+  it('re-creates a table dropped under it after one retryable failure', async () => {
+    const writer = writerWith();
+    const table: TargetTable = { namespace: 'public', name: 'dropped' };
+    await writer.write(rows(table, 1, 5), idle);
+    await admin.query('DROP TABLE public.dropped');
+    await expectSinkError(writer.write(rows(table, 10, 5), idle), 'retryable', 'pg.undefined_table');
+    await writer.write(rows(table, 10, 5), idle);
+    assert.equal(await count('public.dropped'), 5);
+  });
+
+  it('reports a statement timeout as backpressure and a shutdown abort as retryable, and keeps working', async () => {
+    const table: TargetTable = { namespace: 'public', name: 'locked' };
+    const writer = writerWith({ SLUICE_PG_STATEMENT_TIMEOUT_MS: '300', SLUICE_PG_POOL_SIZE: '2' });
+    await writer.write(rows(table, 1, 5), idle);
+    const blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE public.locked IN ACCESS EXCLUSIVE MODE');
+      await expectSinkError(writer.write(rows(table, 100, 5), idle), 'backpressure', 'pg.query_canceled');
+
+      const patient = writerWith({ SLUICE_PG_STATEMENT_TIMEOUT_MS: '0' });
+      const shutdown = new AbortController();
+      const write = patient.write(rows(table, 200, 5), { signal: shutdown.signal });
+      await waitFor('the write to wait on the lock', async () => {
+        const waiting = await admin.query(
+          "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'sluice'",
+        );
+        return (waiting.rowCount ?? 0) > 0;
+      });
+      shutdown.abort();
+      await expectSinkError(write, 'retryable', 'pg.aborted');
+      await blocker.query('COMMIT');
+      await patient.write(rows(table, 300, 5), idle);
+    } finally {
+      await blocker.end();
+    }
+    await writer.write(rows(table, 400, 5), idle);
+    assert.equal(await count('public.locked'), 15);
+  });
+});
