@@ -87,21 +87,21 @@ function convertFloat(raw: unknown): Value {
 
 const convertBoolean: Converter = (raw) => (typeof raw === 'boolean' ? raw : mismatch('boolean', raw));
 
-function textConverter(placeholders: ToastPlaceholders, expected: string): Converter {
-  const placeholder = placeholders.text;
+function textConverter(placeholders: ToastPlaceholders | null, expected: string): Converter {
+  const placeholder = placeholders?.text;
   return (raw) => {
     if (typeof raw !== 'string') return mismatch(expected, raw);
     return raw === placeholder ? UNCHANGED : raw;
   };
 }
 
-function bytesConverter(placeholders: ToastPlaceholders): Converter {
-  const placeholder = placeholders.base64;
+function bytesConverter(placeholders: ToastPlaceholders | null): Converter {
+  const placeholder = placeholders?.base64;
   return (raw) => (raw === placeholder ? UNCHANGED : decodeBase64(raw, 'base64 bytes'));
 }
 
-function decimalConverter(scale: number, placeholders: ToastPlaceholders): Converter {
-  const placeholder = placeholders.base64;
+function decimalConverter(scale: number, placeholders: ToastPlaceholders | null): Converter {
+  const placeholder = placeholders?.base64;
   return (raw) => {
     if (typeof raw === 'string') {
       if (raw === placeholder) return UNCHANGED;
@@ -119,11 +119,12 @@ function decimalConverter(scale: number, placeholders: ToastPlaceholders): Conve
   };
 }
 
-function variableDecimalConverter(placeholders: ToastPlaceholders): Converter {
+function variableDecimalConverter(placeholders: ToastPlaceholders | null): Converter {
+  const placeholder = placeholders?.base64;
   return (raw) => {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return mismatch('{scale, value}', raw);
     const { scale, value } = raw as { scale?: unknown; value?: unknown };
-    if (value === placeholders.base64) return UNCHANGED;
+    if (value === placeholder) return UNCHANGED;
     if (typeof scale !== 'number' || !Number.isInteger(scale)) return mismatch('integer scale', scale);
     return formatScaled(twosComplementToInteger(decodeBase64(value, 'decimal bytes')), scale);
   };
@@ -163,9 +164,10 @@ const convertMicroDuration: Converter = (raw) => {
   return formatMicroDuration(typeof value === 'bigint' ? value : BigInt(value));
 };
 
-function bitsConverter(length: number, varying: boolean, placeholders: ToastPlaceholders): Converter {
+function bitsConverter(length: number, varying: boolean, placeholders: ToastPlaceholders | null): Converter {
+  const placeholder = placeholders?.base64;
   return (raw) => {
-    if (raw === placeholders.base64) return UNCHANGED;
+    if (raw === placeholder) return UNCHANGED;
     return formatBits(decodeBase64(raw, 'bits bytes'), length, varying);
   };
 }
@@ -180,12 +182,18 @@ function jsonTextConverter(expected: 'struct' | 'map'): Converter {
   };
 }
 
-function arrayConverter(element: CompiledType, placeholders: ToastPlaceholders): Converter {
+/**
+ * Elements are converted without placeholder detection: only the whole array can be unchanged
+ * (a real array may hold the placeholder text among other values).
+ */
+function arrayConverter(element: CompiledType, placeholders: ToastPlaceholders | null): Converter {
   const convertElement = element.convert;
   const numericElements = element.type.kind === 'int32' || element.type.kind === 'int64' || element.type.kind === 'int16';
   return (raw) => {
     if (!Array.isArray(raw)) return mismatch('array', raw);
-    if (raw.length > 0 && (numericElements || raw.length === 1) && isToastArray(raw, placeholders)) return UNCHANGED;
+    if (placeholders !== null && raw.length > 0 && (numericElements || raw.length === 1) && isToastArray(raw, placeholders)) {
+      return UNCHANGED;
+    }
     const out: Value[] = new Array(raw.length);
     for (let i = 0; i < raw.length; i++) {
       const item: unknown = raw[i];
@@ -205,8 +213,11 @@ function compiled(type: LogicalType, sourceType: string | undefined, convert: Co
   return { type, sourceType, convert };
 }
 
-/** The column's LogicalType and converter, chosen by the logical name first, then the Connect type. */
-export function compileType(schema: ConnectSchema, placeholders: ToastPlaceholders): CompiledType {
+/**
+ * The column's LogicalType and converter, chosen by the logical name first, then the Connect type.
+ * `placeholders` null: no TOAST detection (array elements).
+ */
+export function compileType(schema: ConnectSchema, placeholders: ToastPlaceholders | null): CompiledType {
   const sourceType = schema.parameters[SOURCE_TYPE_PARAMETER];
   const text = (type: LogicalType, expected: string) =>
     compiled(type, sourceType, textConverter(placeholders, expected));
@@ -292,7 +303,7 @@ export function compileType(schema: ConnectSchema, placeholders: ToastPlaceholde
     case 'bytes':
       return compiled({ kind: 'bytes' }, sourceType, bytesConverter(placeholders));
     case 'array': {
-      const element = compileType(schema.items as ConnectSchema, placeholders);
+      const element = compileType(schema.items as ConnectSchema, null);
       return compiled({ kind: 'array', element: element.type }, sourceType, arrayConverter(element, placeholders));
     }
     case 'map':
