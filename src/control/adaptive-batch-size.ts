@@ -5,8 +5,8 @@
  * written at that size (a partial batch, flushed by the linger timer, says nothing about the
  * size). Once per interval:
  *   - backpressure from the sink → shrink (× shrinkFactor);
- *   - latency above target while the lag is not growing → shrink: nobody gains from the large
- *     batch, and end-to-end latency suffers;
+ *   - latency above target while the lag is flat → shrink: nobody gains from the large batch,
+ *     and end-to-end latency suffers (while a backlog grows or drains, throughput comes first);
  *   - batches sparse (every batch cut by the linger timer well below the size: no backlog) →
  *     shrink back toward the minimum: small batches, low latency, once a backfill has drained;
  *     between sparse and full the size holds, which keeps a steady load from oscillating;
@@ -53,6 +53,8 @@ export interface BatchSizeInterval {
   readonly latencyMs: number | null;
   /** Lag is growing (spike, linear or exponential while rising). */
   readonly lagGrowing: boolean;
+  /** Lag neither growing nor draining (class steady): a backlog being drained is not flat. */
+  readonly lagFlat: boolean;
   /** At least one full batch was begun during the interval. */
   readonly batchesFilling: boolean;
   /** Batches were begun during the interval and all were sparse. */
@@ -112,6 +114,15 @@ export class AdaptiveBatchSize {
     }
   }
 
+  /**
+   * Forget efficiency measurements (the concurrency changed, so latencies measured before are
+   * not comparable with those after) and end any probe in progress.
+   */
+  invalidate(): void {
+    this.efficiency.clear();
+    this.probedFrom = null;
+  }
+
   rowsPerMs(size: number): number | null {
     return this.efficiency.get(size)?.rowsPerMs ?? null;
   }
@@ -122,10 +133,10 @@ export class AdaptiveBatchSize {
     if (interval.backpressure) {
       return this.shrinkTo(this.clamp(current * this.config.shrinkFactor), 'sink signalled backpressure');
     }
-    if (interval.latencyMs !== null && interval.latencyMs > latencyTargetMs && !interval.lagGrowing) {
+    if (interval.latencyMs !== null && interval.latencyMs > latencyTargetMs && interval.lagFlat) {
       return this.shrinkTo(
         this.clamp(current * this.config.shrinkFactor),
-        `write latency ${interval.latencyMs.toFixed(0)} ms above target ${latencyTargetMs} ms while lag is not growing`,
+        `write latency ${interval.latencyMs.toFixed(0)} ms above target ${latencyTargetMs} ms while lag is flat`,
       );
     }
     if (interval.batchesSparse && !interval.lagGrowing) {

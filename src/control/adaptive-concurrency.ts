@@ -11,6 +11,13 @@
  * that was not the sink's verdict (an outage: retryable errors) up to the last limit that was
  * known good — the warm start. The latency baseline is reset when the batch size changes,
  * since a batch of another size has another latency.
+ *
+ * A sink that queues (a warehouse with a few slots) raises latency gradually as concurrency
+ * grows, slowly enough for the EWMA to follow, so the deviation band alone lets the limit drift
+ * up. As a second signal the controller keeps the lowest latency seen since the baseline reset
+ * (forgotten slowly, so a sink that degrades is followed) and estimates, as TCP Vegas does, how
+ * many writes are queued rather than served: limit × (1 − minimum / current). More than
+ * `queueMax` queued is a decrease; an increase needs fewer than `queueMin`.
  */
 import { EwmaVariance, type MeanDeviation } from './ewma.ts';
 
@@ -26,6 +33,12 @@ export interface AdaptiveConcurrencyConfig {
   readonly minBandFraction: number;
   readonly latencyDecreaseRatio: number;
   readonly backpressureDecreaseRatio: number;
+  /** Estimated queued writes above which the limit decreases. */
+  readonly queueMax: number;
+  /** Estimated queued writes below which the limit may increase. */
+  readonly queueMin: number;
+  /** Per interval, the remembered minimum latency rises by this fraction (forgetting). */
+  readonly minLatencyDrift: number;
 }
 
 export const defaultAdaptiveConcurrencyConfig: AdaptiveConcurrencyConfig = {
@@ -37,6 +50,9 @@ export const defaultAdaptiveConcurrencyConfig: AdaptiveConcurrencyConfig = {
   minBandFraction: 0.1,
   latencyDecreaseRatio: 0.9,
   backpressureDecreaseRatio: 0.7,
+  queueMax: 2,
+  queueMin: 1,
+  minLatencyDrift: 0.001,
 };
 
 /** What happened to writes during one interval. */
@@ -62,6 +78,7 @@ export class AdaptiveConcurrency {
   private slowStartThreshold: number;
   private lastGoodValue: number;
   private readonly latency: EwmaVariance;
+  private minLatency: number | null = null;
   readonly config: AdaptiveConcurrencyConfig;
 
   constructor(config: Partial<AdaptiveConcurrencyConfig> = {}) {
@@ -94,6 +111,13 @@ export class AdaptiveConcurrency {
   /** Forget the latency baseline (the batch size changed); the next interval re-seeds it. */
   resetBaseline(): void {
     this.latency.reset();
+    this.minLatency = null;
+  }
+
+  /** Writes estimated to be waiting in the sink rather than being served; null before data. */
+  estimatedQueue(currentLatencyMs: number): number | null {
+    if (this.minLatency === null || currentLatencyMs <= 0) return null;
+    return Math.max(0, this.limitValue * (1 - this.minLatency / currentLatencyMs));
   }
 
   step(interval: ConcurrencyInterval): ConcurrencyStep {
@@ -113,21 +137,28 @@ export class AdaptiveConcurrency {
     }
     if (interval.meanLatencyMs === null) return { limit: before, change: 'hold', reason: null };
 
+    const current = interval.meanLatencyMs;
     const past = this.latency.state();
-    this.latency.update(interval.meanLatencyMs);
+    this.latency.update(current);
+    this.minLatency =
+      this.minLatency === null ? current : Math.min(this.minLatency * (1 + this.config.minLatencyDrift), current);
     if (past === null) return { limit: before, change: 'hold', reason: null };
 
     const band = Math.max(past.deviation * this.config.deviationScale, past.mean * this.config.minBandFraction);
-    if (interval.meanLatencyMs >= past.mean + band && before > min) {
+    const queued = this.estimatedQueue(current) ?? 0;
+    if (before > min && (current >= past.mean + band || queued > this.config.queueMax)) {
       const next = decrease(before, this.config.latencyDecreaseRatio, min);
       this.slowStartThreshold = Math.max(min, next);
-      return this.apply(
-        next,
-        `write latency ${fmt(interval.meanLatencyMs)} ms rose above ${fmt(past.mean)} ± ${fmt(band)} ms: concurrency ${before} → ${next}`,
-      );
+      const why =
+        current >= past.mean + band
+          ? `write latency ${fmt(current)} ms rose above ${fmt(past.mean)} ± ${fmt(band)} ms`
+          : `about ${queued.toFixed(1)} writes queued in the sink (latency ${fmt(current)} ms vs ${fmt(this.minLatency)} ms unqueued)`;
+      return this.apply(next, `${why}: concurrency ${before} → ${next}`);
     }
-    if (interval.meanLatencyMs <= past.mean + band) this.lastGoodValue = Math.max(this.lastGoodValue, before);
-    if (interval.reachedLimit && interval.meanLatencyMs <= past.mean && before < max) {
+    if (current <= past.mean + band && queued <= this.config.queueMax) {
+      this.lastGoodValue = Math.max(this.lastGoodValue, before);
+    }
+    if (interval.reachedLimit && current <= past.mean && queued < this.config.queueMin && before < max) {
       const slowStart = before < this.slowStartThreshold;
       const next = slowStart ? Math.min(this.slowStartThreshold, max, before * 2) : before + 1;
       return this.apply(

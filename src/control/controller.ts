@@ -104,6 +104,8 @@ export interface WriteAttempt {
   readonly bytes: number;
   /** The batch size in force when the attempt began. */
   readonly batchSize: number;
+  /** Knob generation when it began: only attempts begun after the last change judge that change. */
+  readonly generation: number;
 }
 
 export type ControllerEvent =
@@ -162,9 +164,9 @@ export interface ControllerSnapshot {
 interface IntervalStats {
   successes: number;
   latencySum: number;
-  /** Latency of successes cut at the current batch size (for the concurrency baseline). */
-  currentSizeLatencySum: number;
-  currentSizeSuccesses: number;
+  /** Latency of successes begun since the last knob change (for the concurrency baseline). */
+  currentGenerationLatencySum: number;
+  currentGenerationSuccesses: number;
   backpressure: number;
   retryable: number;
   reachedLimit: boolean;
@@ -177,8 +179,8 @@ function emptyInterval(): IntervalStats {
   return {
     successes: 0,
     latencySum: 0,
-    currentSizeLatencySum: 0,
-    currentSizeSuccesses: 0,
+    currentGenerationLatencySum: 0,
+    currentGenerationSuccesses: 0,
     backpressure: 0,
     retryable: 0,
     reachedLimit: false,
@@ -202,6 +204,10 @@ export class Controller {
   private readonly paused = new Map<string, Set<PauseCause>>();
   private readonly inFlight = new Set<number>();
   private nextAttemptId = 1;
+  /** Incremented whenever batch size or concurrency changes. */
+  private generation = 0;
+  /** Generation in which the concurrency last changed. */
+  private concurrencyGeneration = 0;
   private interval = emptyInterval();
   private averageRecordBytes: number | null = null;
   /** First failed attempt since the last success; null while writes succeed. */
@@ -280,6 +286,7 @@ export class Controller {
       rows: batch.rows,
       bytes: batch.bytes,
       batchSize: this.batch.size,
+      generation: this.generation,
     };
     this.inFlight.add(attempt.id);
     if (this.inFlight.size >= this.concurrencyControl.limit) this.interval.reachedLimit = true;
@@ -296,11 +303,14 @@ export class Controller {
       const latencyMs = Math.max(0, now - attempt.startedAt);
       this.interval.successes += 1;
       this.interval.latencySum += latencyMs;
-      if (attempt.batchSize === this.batch.size) {
-        this.interval.currentSizeSuccesses += 1;
-        this.interval.currentSizeLatencySum += latencyMs;
+      if (attempt.generation === this.generation) {
+        this.interval.currentGenerationSuccesses += 1;
+        this.interval.currentGenerationLatencySum += latencyMs;
       }
-      this.batch.observe(attempt.batchSize, attempt.rows, latencyMs);
+      // Efficiency is only comparable between writes made under the same concurrency.
+      if (attempt.generation >= this.concurrencyGeneration) {
+        this.batch.observe(attempt.batchSize, attempt.rows, latencyMs);
+      }
       this.failingSince = null;
     } else if (errorClass === 'backpressure' || errorClass === 'retryable') {
       if (errorClass === 'backpressure') this.interval.backpressure += 1;
@@ -329,6 +339,7 @@ export class Controller {
     if (meanLatency !== null) this.latency.update(meanLatency);
     const lag = this.lagTracker.latest();
     const lagGrowing = lag !== null && lag.total.growingForMs > 0;
+    const lagFlat = lag === null || lag.total.lagClass === 'steady';
 
     this.assessLag(lag, events);
     this.assessRetention(lag, events);
@@ -337,10 +348,13 @@ export class Controller {
     if (diagnosis.changed !== null) events.push({ kind: 'bottleneck-changed', ...diagnosis.changed });
 
     // Knobs.
+    const batchBefore = this.batch.size;
+    const concurrencyBefore = this.concurrencyControl.limit;
     const backpressure = stats.backpressure > 0;
     const unavailable = !backpressure && stats.retryable > 0 && stats.successes === 0;
     const concurrencyInterval = {
-      meanLatencyMs: stats.currentSizeSuccesses > 0 ? stats.currentSizeLatencySum / stats.currentSizeSuccesses : null,
+      meanLatencyMs:
+        stats.currentGenerationSuccesses > 0 ? stats.currentGenerationLatencySum / stats.currentGenerationSuccesses : null,
       backpressure,
       unavailable,
       reachedLimit: stats.reachedLimit,
@@ -354,6 +368,7 @@ export class Controller {
           backpressure,
           latencyMs: this.latency.state()?.mean ?? null,
           lagGrowing,
+          lagFlat,
           batchesFilling: stats.full > 0,
           batchesSparse: stats.begun > 0 && stats.sparse === stats.begun,
         });
@@ -366,6 +381,7 @@ export class Controller {
         backpressure: false,
         latencyMs: this.latency.state()?.mean ?? null,
         lagGrowing,
+        lagFlat,
         batchesFilling: stats.full > 0,
         batchesSparse: stats.begun > 0 && stats.sparse === stats.begun,
       });
@@ -376,6 +392,11 @@ export class Controller {
         const c = this.concurrencyControl.step(concurrencyInterval);
         if (c.reason !== null) reasons.push(c.reason);
       }
+    }
+    if (this.batch.size !== batchBefore || this.concurrencyControl.limit !== concurrencyBefore) this.generation += 1;
+    if (this.concurrencyControl.limit !== concurrencyBefore) {
+      this.batch.invalidate();
+      this.concurrencyGeneration = this.generation;
     }
     this.stages.meter('write').parallelism = this.concurrencyControl.limit;
 

@@ -19,7 +19,8 @@
  * small against the traffic does not count as growth.
  *
  * Hot partition: a partition whose lag is at least `hotFactor` times the median lag of the other
- * partitions of its topic (and at least `hotMinLag`), e.g. the article's 5,000 against 500 / 200.
+ * partitions of its topic (and at least `hotMinLag`), e.g. the article's 5,000 against 500 / 200,
+ * and has stayed so for `hotSustainMs`.
  */
 import { leastSquaresSlopePerSecond, pointsWithin, type TimedValue } from './linear-fit.ts';
 
@@ -57,6 +58,8 @@ export interface LagTrackerConfig {
   readonly accelerationRatio: number;
   readonly hotFactor: number;
   readonly hotMinLag: number;
+  /** A partition must stay hot this long before it is named (drains are uneven for a moment). */
+  readonly hotSustainMs: number;
 }
 
 export const defaultLagTrackerConfig: LagTrackerConfig = {
@@ -68,6 +71,7 @@ export const defaultLagTrackerConfig: LagTrackerConfig = {
   accelerationRatio: 0.5,
   hotFactor: 5,
   hotMinLag: 1_000,
+  hotSustainMs: 30_000,
 };
 
 export interface LagTrend {
@@ -239,6 +243,7 @@ export class LagTracker {
   private readonly series = new Map<string, LagSeries>();
   private readonly totalSeries: LagSeries;
   private last: LagAssessment | null = null;
+  private readonly hotSince = new Map<string, number>();
   readonly config: LagTrackerConfig;
 
   constructor(config: Partial<LagTrackerConfig> = {}) {
@@ -281,7 +286,14 @@ export class LagTracker {
       totalLogEnd += logEnd;
     }
     const total = { ...this.totalSeries.add(sample.at, totalLag, totalLogEnd), oldestUnwrittenAgeMs: oldestAge };
-    this.last = { at: sample.at, total, partitions, hot: findHotPartitions(partitions, this.config) };
+    const hotNow = findHotPartitions(partitions, this.config);
+    const hotKeys = new Set(hotNow.map((h) => partitionKey(h.topic, h.partition)));
+    for (const key of this.hotSince.keys()) if (!hotKeys.has(key)) this.hotSince.delete(key);
+    for (const key of hotKeys) if (!this.hotSince.has(key)) this.hotSince.set(key, sample.at);
+    const hot = hotNow.filter(
+      (h) => sample.at - this.hotSince.get(partitionKey(h.topic, h.partition))! >= this.config.hotSustainMs,
+    );
+    this.last = { at: sample.at, total, partitions, hot };
     return this.last;
   }
 
@@ -291,6 +303,9 @@ export class LagTracker {
 
   /** Drop the history of partitions this member no longer owns (after a rebalance). */
   forget(partitions: readonly { readonly topic: string; readonly partition: number }[]): void {
-    for (const p of partitions) this.series.delete(partitionKey(p.topic, p.partition));
+    for (const p of partitions) {
+      this.series.delete(partitionKey(p.topic, p.partition));
+      this.hotSince.delete(partitionKey(p.topic, p.partition));
+    }
   }
 }

@@ -10,6 +10,7 @@ const filling = (now: number, latencyMs: number, lagGrowing = true): BatchSizeIn
   backpressure: false,
   latencyMs,
   lagGrowing,
+  lagFlat: !lagGrowing,
   batchesFilling: true,
   batchesSparse: false,
 });
@@ -59,9 +60,11 @@ test('backpressure shrinks by the shrink factor down to the minimum', () => {
   assert.equal(batch.size, 1_000);
 });
 
-test('latency above target shrinks only while the lag is not growing', () => {
+test('latency above target shrinks only while the lag is flat', () => {
   const growing = new AdaptiveBatchSize({ initial: 8_000, latencyTargetMs: 1_000 });
   assert.equal(growing.step(filling(0, 3_000, true)).change, 'hold');
+  const draining = new AdaptiveBatchSize({ initial: 8_000, latencyTargetMs: 1_000 });
+  assert.equal(draining.step({ ...filling(0, 3_000, false), lagFlat: false }).change, 'hold');
   const flat = new AdaptiveBatchSize({ initial: 8_000, latencyTargetMs: 1_000 });
   const step = flat.step(filling(0, 3_000, false));
   assert.equal(step.size, 6_000);
@@ -70,7 +73,7 @@ test('latency above target shrinks only while the lag is not growing', () => {
 
 test('sparse batches shrink back toward the minimum; half-full batches hold', () => {
   const batch = new AdaptiveBatchSize({ initial: 10_000 });
-  const sparse = { now: 0, backpressure: false, latencyMs: 300, lagGrowing: false, batchesFilling: false, batchesSparse: true };
+  const sparse = { now: 0, backpressure: false, latencyMs: 300, lagGrowing: false, lagFlat: true, batchesFilling: false, batchesSparse: true };
   assert.equal(batch.step(sparse).size, 7_500);
   const between = { ...sparse, batchesSparse: false };
   assert.equal(batch.step(between).change, 'hold');

@@ -61,9 +61,9 @@ test('after an outage, slow start warms back up to the last good limit, then goe
   const c = new AdaptiveConcurrency({ max: 16, initial: 1 });
   c.step(healthy(100));
   for (const expected of [2, 4, 8]) assert.equal(c.step(healthy(100)).limit, expected);
-  c.step(healthy(300)); // queueing: 8 → 7, threshold 7
+  c.step(healthy(130)); // a 30 % rise: 8 → 7, threshold 7
   assert.equal(c.limit, 7);
-  c.step(healthy(150, false));
+  c.step(healthy(110, false));
   assert.equal(c.lastGood, 7);
   const outage = [c.step(down), c.step(down), c.step(down), c.step(down)].map((s) => s.limit);
   assert.deepEqual(outage, [4, 2, 1, 1]);
@@ -77,4 +77,23 @@ test('an explicit initial value (persisted last good) is the warm start after a 
   const c = new AdaptiveConcurrency({ max: 8, initial: 6 });
   assert.equal(c.limit, 6);
   assert.equal(new AdaptiveConcurrency({ max: 8, initial: 20 }).limit, 8, 'clamped to the bounds');
+});
+
+test('a sink with two slots that queues the rest: the limit settles at a queue of one or two', () => {
+  const c = new AdaptiveConcurrency({ max: 16 });
+  const serviceMs = 800;
+  const limits: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    // Two statements run at once; with N in flight each waits for N / 2 service times.
+    limits.push(c.step(healthy(serviceMs * Math.max(1, c.limit / 2))).limit);
+  }
+  const settled = limits.slice(20);
+  assert.ok(Math.min(...settled) >= 2 && Math.max(...settled) <= 4, `limits ${limits.join(',')}`);
+});
+
+test('the queue estimate is limit × (1 − unqueued / current latency)', () => {
+  const c = new AdaptiveConcurrency({ max: 16, initial: 4 });
+  c.step(healthy(100, false));
+  assert.equal(c.estimatedQueue(200), 2);
+  assert.equal(c.estimatedQueue(100), 0);
 });
