@@ -55,7 +55,15 @@ export async function startContainers(): Promise<RunningServices> {
     postgresDefinition.withReuse();
   }
 
-  const [kafka, postgres] = await Promise.all([kafkaDefinition.start(), postgresDefinition.start()]);
+  const [kafka, postgres] = await Promise.all([kafkaDefinition.start(), postgresDefinition.start()]).catch(
+    (error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `SLUICE_TEST_SERVICES=testcontainers needs a reachable Docker engine (${reason}); ` +
+          'without one, use the local services (SLUICE_TEST_SERVICES=local, scripts/services.sh up)',
+      );
+    },
+  );
   return {
     endpoints: {
       kafkaBrokers: [`${kafka.getHost()}:${kafka.getMappedPort(KAFKA_CONTAINER_PORT)}`],
