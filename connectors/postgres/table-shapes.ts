@@ -44,6 +44,7 @@ export class TableShapes {
   readonly #logger: Logger;
   /** `${schema}\0${table}\0${fingerprint}` → shape. */
   readonly #known = new Map<string, TableShape>();
+  readonly #pending = new Map<string, Promise<TableShape>>();
 
   constructor(pool: pg.Pool, autoCreate: boolean, logger: Logger) {
     this.#pool = pool;
@@ -55,6 +56,16 @@ export class TableShapes {
     const cacheKey = `${schema}\u0000${table}\u0000${tableSchema.fingerprint}`;
     const known = this.#known.get(cacheKey);
     if (known !== undefined) return known;
+    // Concurrent batches of one new table version share one check instead of queueing on the lock.
+    let pending = this.#pending.get(cacheKey);
+    if (pending === undefined) {
+      pending = this.#check(cacheKey, schema, table, tableSchema).finally(() => this.#pending.delete(cacheKey));
+      this.#pending.set(cacheKey, pending);
+    }
+    return pending;
+  }
+
+  async #check(cacheKey: string, schema: string, table: string, tableSchema: TableSchema): Promise<TableShape> {
 
     const qualified = qualifiedName(schema, table);
     if (tableSchema.key.length === 0) {

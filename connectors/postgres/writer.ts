@@ -103,6 +103,7 @@ export class PostgresWriter implements Writer {
     const onAbort = () => release(new Error('write aborted by shutdown'));
     context.signal.addEventListener('abort', onAbort, { once: true });
     try {
+      if (context.signal.aborted) throw abortedError();
       await client.query('BEGIN');
       if (origins !== null && context.exactlyOnce !== undefined) {
         await checkEpochs(client, this.#config.offsetsSchema, context.exactlyOnce, origins);
@@ -115,7 +116,7 @@ export class PostgresWriter implements Writer {
       await client.query('COMMIT');
       return { failures: [] };
     } catch (error) {
-      if (!released) {
+      if (!released && !context.signal.aborted) {
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {
           release(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
         });
