@@ -1,7 +1,8 @@
 /**
  * Rows of records without a schema (JsonConverter `schemas.enable=false`). Types can only come from
  * the JSON values, so there are no logical types and these limits apply (documented for users):
- *   - JSON integers → int64 (bigint, exact through the lossless parse); other numbers → float64.
+ *   - JSON integers → int64 (bigint, exact through the lossless parse); other numbers, and
+ *     integers beyond the int64 range, → float64.
  *     A float column whose value happens to be integral ("5.0" is written 5.0 by Jackson but
  *     JSON.parse cannot tell) is typed int64 for that event.
  *   - strings stay strings: a Decimal arrives as base64 of its unscaled bytes with no scale, a
@@ -37,11 +38,7 @@ interface Inferred {
   readonly value: Value;
 }
 
-function mismatch(column: string, reason: string): never {
-  throw new DecodeError('cdc.value_mismatch', `column ${JSON.stringify(column)}: ${reason}`);
-}
-
-function inferScalar(raw: unknown, column: string, placeholders: ToastPlaceholders): Inferred {
+function inferScalar(raw: unknown, placeholders: ToastPlaceholders): Inferred {
   if (raw === null || raw === undefined) return { type: null, value: null };
   switch (typeof raw) {
     case 'boolean':
@@ -58,15 +55,16 @@ function inferScalar(raw: unknown, column: string, placeholders: ToastPlaceholde
   if (raw instanceof JsonNumberText) {
     if (!isIntegerLiteral(raw)) return { type: FLOAT64, value: Number(raw.text) };
     const value = BigInt(raw.text);
-    if (value < INT64_MIN || value > INT64_MAX) mismatch(column, `integer ${raw.text} is outside the int64 range`);
+    // Beyond int64 it cannot be a bigint column: a double written without an exponent.
+    if (value < INT64_MIN || value > INT64_MAX) return { type: FLOAT64, value: Number(raw.text) };
     return { type: INT64, value };
   }
-  if (Array.isArray(raw)) return inferArray(raw, column, placeholders);
+  if (Array.isArray(raw)) return inferArray(raw, placeholders);
   if (hasUnsafeInteger(raw)) throw NEEDS_LOSSLESS_PARSE;
   return { type: STRUCT, value: stringifyLosslessJson(raw) };
 }
 
-function inferArray(raw: readonly unknown[], column: string, placeholders: ToastPlaceholders): Inferred {
+function inferArray(raw: readonly unknown[], placeholders: ToastPlaceholders): Inferred {
   if (raw.length > 0 && isToastArray(raw, placeholders)) return { type: null, value: UNCHANGED };
   let elementType: LogicalType | null = null;
   const values: Value[] = new Array(raw.length);
@@ -75,7 +73,7 @@ function inferArray(raw: readonly unknown[], column: string, placeholders: Toast
     if (Array.isArray(item) || (typeof item === 'object' && item !== null && !(item instanceof JsonNumberText))) {
       return structText(raw);
     }
-    const inferred = inferScalar(item, column, placeholders);
+    const inferred = inferScalar(item, placeholders);
     if (inferred.type !== null) {
       if (elementType === null) elementType = inferred.type;
       else if (elementType.kind !== inferred.type.kind) return structText(raw);
@@ -107,7 +105,7 @@ export class SchemalessTables {
     const columns: ColumnSchema[] = [];
     const values = new Map<string, Value>();
     for (const [name, raw] of Object.entries(image)) {
-      const inferred = inferScalar(raw, name, this.placeholders);
+      const inferred = inferScalar(raw, this.placeholders);
       let type = inferred.type;
       if (type === null) type = this.lastTypes.get(name) ?? STRING;
       else this.lastTypes.set(name, type);
