@@ -10,6 +10,7 @@ type ConnectorLoader = () => Promise<ConnectorDefinition>;
 export const connectors: Readonly<Record<string, ConnectorLoader>> = {
   postgres: async () => (await import('./postgres/index.ts')).default,
   elasticsearch: async () => (await import('./elasticsearch/index.ts')).default,
+  snowflake: async () => (await import('./snowflake/index.ts')).default,
 };
 
 export const destinationNames: readonly string[] = Object.keys(connectors);
