@@ -21,57 +21,80 @@ export interface PresenceGroup {
   readonly columns: readonly StagedColumn[];
 }
 
-export interface StagedBatch {
+const CHUNK_ROWS = 2_000;
+
+/**
+ * The staging plan of one batch. COPY text is produced lazily by `chunks()`, so encoding the
+ * next rows overlaps with the server parsing the previous ones; `groups` and `deletes` are
+ * complete once `chunks()` has been consumed to the end. An unencodable value throws from
+ * `chunks()` (the COPY, and with it the transaction, is then abandoned).
+ */
+export class StagedBatch {
   /** Batch columns in staging order: index i is staging column c<i>. */
   readonly columns: readonly StagedColumn[];
   readonly keyColumns: readonly StagedColumn[];
-  readonly groups: readonly PresenceGroup[];
-  readonly deletes: number;
   readonly rows: number;
-  /** COPY text, in chunks of bounded size. */
-  readonly chunks: readonly string[];
-}
+  readonly #batch: TableBatch;
+  readonly #isKey: readonly boolean[];
+  readonly #groupsBySignature = new Map<string, PresenceGroup>();
+  #deletes = 0;
+  #complete = false;
 
-const CHUNK_ROWS = 2_000;
-
-export function stageBatch(batch: TableBatch): StagedBatch {
-  const schemaColumns = batch.schema.columns;
-  const columns: StagedColumn[] = schemaColumns.map((column, index) => ({ name: column.name, index }));
-  const byName = new Map(columns.map((column) => [column.name, column]));
-  const keyColumns = batch.schema.key.map((name) => {
-    const column = byName.get(name);
-    if (column === undefined) throw new UnencodableValueError(`key column ${JSON.stringify(name)} is not among the schema's columns`);
-    return column;
-  });
-  const isKey = schemaColumns.map((column) => batch.schema.key.includes(column.name));
-
-  const groupsBySignature = new Map<string, PresenceGroup>();
-  const chunks: string[] = [];
-  let pending: string[] = [];
-  let deletes = 0;
-
-  for (const change of batch.changes) {
-    const encoded = change.kind === 'delete' ? encodeDelete(schemaColumns, isKey, change) : encodeUpsert(schemaColumns, isKey, change);
-    let group = deleteGroup;
-    if (encoded.signature === null) {
-      deletes += 1;
-    } else {
-      let known = groupsBySignature.get(encoded.signature);
-      if (known === undefined) {
-        known = { id: groupsBySignature.size, columns: columns.filter((_, index) => encoded.signature?.[index] === '1') };
-        groupsBySignature.set(encoded.signature, known);
-      }
-      group = known.id;
-    }
-    encoded.fields.push(String(group));
-    pending.push(`${encoded.fields.join('\t')}\n`);
-    if (pending.length >= CHUNK_ROWS) {
-      chunks.push(pending.join(''));
-      pending = [];
-    }
+  constructor(batch: TableBatch) {
+    this.#batch = batch;
+    this.columns = batch.schema.columns.map((column, index) => ({ name: column.name, index }));
+    const byName = new Map(this.columns.map((column) => [column.name, column]));
+    this.keyColumns = batch.schema.key.map((name) => {
+      const column = byName.get(name);
+      if (column === undefined) throw new UnencodableValueError(`key column ${JSON.stringify(name)} is not among the schema's columns`);
+      return column;
+    });
+    this.#isKey = batch.schema.columns.map((column) => batch.schema.key.includes(column.name));
+    this.rows = batch.changes.length;
   }
-  if (pending.length > 0) chunks.push(pending.join(''));
-  return { columns, keyColumns, groups: [...groupsBySignature.values()], deletes, rows: batch.changes.length, chunks };
+
+  get groups(): readonly PresenceGroup[] {
+    this.#assertComplete();
+    return [...this.#groupsBySignature.values()];
+  }
+
+  get deletes(): number {
+    this.#assertComplete();
+    return this.#deletes;
+  }
+
+  *chunks(): Generator<string> {
+    const schemaColumns = this.#batch.schema.columns;
+    let pending: string[] = [];
+    for (const change of this.#batch.changes) {
+      const encoded = change.kind === 'delete' ? encodeDelete(schemaColumns, this.#isKey, change) : encodeUpsert(schemaColumns, this.#isKey, change);
+      encoded.fields.push(String(this.#groupOf(encoded.signature)));
+      pending.push(`${encoded.fields.join('\t')}\n`);
+      if (pending.length >= CHUNK_ROWS) {
+        yield pending.join('');
+        pending = [];
+      }
+    }
+    if (pending.length > 0) yield pending.join('');
+    this.#complete = true;
+  }
+
+  #groupOf(signature: string | null): number {
+    if (signature === null) {
+      this.#deletes += 1;
+      return deleteGroup;
+    }
+    let group = this.#groupsBySignature.get(signature);
+    if (group === undefined) {
+      group = { id: this.#groupsBySignature.size, columns: this.columns.filter((_, index) => signature[index] === '1') };
+      this.#groupsBySignature.set(signature, group);
+    }
+    return group.id;
+  }
+
+  #assertComplete(): void {
+    if (!this.#complete) throw new Error('StagedBatch: consume chunks() before reading groups or deletes');
+  }
 }
 
 interface EncodedRow {

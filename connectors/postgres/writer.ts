@@ -25,7 +25,7 @@ import type { TableBatch, WriteContext, WriteResult, Writer } from '../../src/wr
 import type { PostgresConfig } from './config.ts';
 import { classifyPostgresError, toSinkError } from './errors.ts';
 import { PostgresOffsetStore, checkEpochs, highestOrigins, recordOffsets } from './exactly-once.ts';
-import { type StagedBatch, stageBatch } from './staging.ts';
+import { StagedBatch } from './staging.ts';
 import { copyIntoStagingSql, createStagingSql, deleteSql, truncateSql, upsertGroupSql } from './statements.ts';
 import { type TableShape, TableShapes } from './table-shapes.ts';
 
@@ -82,7 +82,7 @@ export class PostgresWriter implements Writer {
     let staged: StagedBatch;
     try {
       shape = await this.#shapes.ensure(schema, batch.table.name, batch.schema);
-      staged = stageBatch(batch);
+      staged = new StagedBatch(batch);
     } catch (error) {
       throw toSinkError(error, `preparing ${schema}.${batch.table.name}`);
     }
@@ -141,7 +141,7 @@ export class PostgresWriter implements Writer {
       return type;
     });
     await client.query(createStagingSql(types));
-    await pipeline(Readable.from(staged.chunks), client.query(copyFrom(copyIntoStagingSql(types.length))));
+    await pipeline(Readable.from(staged.chunks()), client.query(copyFrom(copyIntoStagingSql(types.length))));
     // Row counts are not checked: deleting a missing row and rewriting the same values are both
     // correct outcomes of a replay.
     if (staged.deletes > 0) await client.query(deleteSql(shape.qualified, staged.keyColumns));

@@ -85,6 +85,15 @@ describe('postgres writer specifics', () => {
     await expectSinkError(writer.write(rows({ namespace: 'public', name: 'x'.repeat(64) }, 1, 1), idle), 'poison', 'pg.invalid_identifier');
   });
 
+  it('fails poison on an unencodable value deep in a big batch (mid-COPY) and reuses the connection', async () => {
+    const writer = writerWith({ SLUICE_PG_POOL_SIZE: '1' });
+    const table: TargetTable = { namespace: 'public', name: 'mid_copy' };
+    const changes = Array.from({ length: 10_000 }, (_, index) => upsert(schema, { id: index, v: index === 9_000 ? 'lone \ud800' : `v${index}` }));
+    await expectSinkError(writer.write(batchOf(table, schema, changes), idle), 'poison', 'pg.unencodable_value');
+    await writer.write(rows(table, 1, 3), idle);
+    assert.equal(await count('public.mid_copy'), 3);
+  });
+
   it('stops fatally on a missing table when auto-create is off, and on a table without a unique key', async () => {
     const writer = writerWith({ SLUICE_PG_AUTO_CREATE: 'false' });
     await expectSinkError(writer.write(rows({ namespace: 'public', name: 'not_there' }, 1, 1), idle), 'fatal', 'pg.missing_table');
