@@ -13,7 +13,7 @@
  */
 import type { LogicalType, Value } from '../cdc/types.ts';
 import type { ConnectSchema, ConnectType } from './connect-schema.ts';
-import { base64, javaDouble, jsonString, twosComplementBytes, unscaledDecimal } from './json-text.ts';
+import { base64, decimalBase64, javaDouble, jsonString } from './json-text.ts';
 
 export const TOAST_PLACEHOLDER = '__debezium_unavailable_value';
 
@@ -89,7 +89,7 @@ export function numeric(precision: number, scale: number): ColumnType {
         ['connect.decimal.precision', String(precision)],
       ],
     }),
-    encode: (value) => `"${base64(twosComplementBytes(unscaledDecimal(value as string, scale)))}"`,
+    encode: (value) => `"${decimalBase64(value as string, scale)}"`,
     fallbackJson: '"AA=="',
   };
 }

@@ -46,8 +46,9 @@ export const UNCHANGED_TOAST: unique symbol = Symbol('loadgen.unchanged-toast');
 export class DebeziumTableEncoder {
   readonly topic: string;
   private readonly keyPrefix: string;
-  private readonly valuePrefix: string;
-  private readonly valueSuffix: string;
+  private readonly valuePrefixBytes: Buffer;
+  private readonly valueSuffixBytes: Buffer;
+  private readonly slab = new OutputSlab();
   private readonly keyIndexes: readonly number[];
   private readonly fieldPrefixes: readonly string[];
   private readonly sourcePrefix: string;
@@ -78,8 +79,8 @@ export class DebeziumTableEncoder {
     };
     const envelope = envelopeSchema(`${recordPrefix}.Envelope`, valueSchema);
     this.keyPrefix = options.schemasEnabled ? `{"schema":${renderSchema(keySchema)},"payload":` : '';
-    this.valuePrefix = options.schemasEnabled ? `{"schema":${renderSchema(envelope)},"payload":` : '';
-    this.valueSuffix = options.schemasEnabled ? '}' : '';
+    this.valuePrefixBytes = Buffer.from(options.schemasEnabled ? `{"schema":${renderSchema(envelope)},"payload":` : '', 'utf8');
+    this.valueSuffixBytes = Buffer.from(options.schemasEnabled ? '}' : '', 'utf8');
     this.keyIndexes = table.key.map((name) => table.columns.findIndex((column) => column.name === name));
     this.fieldPrefixes = table.columns.map((column) => `${jsonString(column.name)}:`);
     this.sourcePrefix = `{"version":${jsonString(options.connectorVersion)},"connector":"postgresql","name":${jsonString(options.topicPrefix)},"ts_ms":`;
@@ -167,6 +168,30 @@ export class DebeziumTableEncoder {
     const payload =
       `{"before":${before},"after":${after},"source":${source},"transaction":null,"op":"${op}"` +
       `,"ts_ms":${processedMs},"ts_us":${stamp.processedMicros},"ts_ns":${stamp.processedMicros}000}`;
-    return Buffer.from(this.valuePrefix + payload + this.valueSuffix, 'utf8');
+    return this.slab.write(this.valuePrefixBytes, payload, this.valueSuffixBytes);
+  }
+}
+
+/**
+ * Record values are cut from large shared buffers: the per-table schema prefix is copied as
+ * bytes (never re-encoded) and only the payload is encoded, with one allocation per slab
+ * instead of one per record. Returned buffers are never written again.
+ */
+class OutputSlab {
+  private buffer = Buffer.allocUnsafe(0);
+  private offset = 0;
+
+  write(prefix: Buffer, payload: string, suffix: Buffer): Buffer {
+    const worstCase = prefix.length + payload.length * 3 + suffix.length;
+    if (this.buffer.length - this.offset < worstCase) {
+      this.buffer = Buffer.allocUnsafe(Math.max(1 << 20, worstCase));
+      this.offset = 0;
+    }
+    const start = this.offset;
+    let end = start + prefix.copy(this.buffer, start);
+    end += this.buffer.write(payload, end, 'utf8');
+    end += suffix.copy(this.buffer, end);
+    this.offset = (end + 7) & ~7;
+    return this.buffer.subarray(start, end);
   }
 }
