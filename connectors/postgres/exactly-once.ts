@@ -31,9 +31,14 @@ import {
   recordOffsetsSql,
 } from './statements.ts';
 
-/** The table key of PartitionClaim.appliedOffsets, exactly as src/writer/types.ts spells it. */
+/**
+ * The table key of PartitionClaim.appliedOffsets: `${namespace}.${name}`, or the bare name when
+ * the namespace is null. It must equal the core's exactlyOnceTableKey (src/pipeline/pipeline.ts),
+ * which looks the claimed offsets up by it; it is repeated here so a writer does not load the
+ * pipeline module.
+ */
 export function exactlyOnceTableKey(table: TargetTable): string {
-  return `${table.namespace}.${table.name}`;
+  return table.namespace === null ? table.name : `${table.namespace}.${table.name}`;
 }
 
 function partitionKey(topic: string, partition: number): string {
