@@ -366,6 +366,8 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
         case 'transaction':
           return SKIP_OTHER;
         default:
+          // PostgreSQL logical decoding messages have their own envelope (no before/after).
+          if (payload['op'] === 'm') return SKIP_OTHER;
           fail('cdc.not_change_event', `value schema ${JSON.stringify(compiled.name)} is not a Debezium change event envelope`);
       }
     }

@@ -113,9 +113,25 @@ describe('ops', () => {
     assert.equal(result.event.source.lsn, stamp.lsn);
   });
 
-  it('m (logical decoding message) is skipped', () => {
+  it('m (logical decoding message) is skipped, in a change envelope or its own MessageValue envelope', () => {
     const record = changeRecord(orders, null, { op: 'm', stamp });
     assert.deepEqual(createDecoder().decode(record), { kind: 'skip', reason: 'other' });
+    const messageSchema: SchemaJson = {
+      type: 'struct',
+      optional: false,
+      name: 'io.debezium.connector.postgresql.MessageValue',
+      fields: [
+        field('op', { type: 'string', optional: false }),
+        field('ts_ms', { type: 'int64', optional: true }),
+        field('message', {
+          type: 'struct',
+          optional: false,
+          fields: [field('prefix', { type: 'string', optional: true }), field('content', { type: 'bytes', optional: true })],
+        }),
+      ],
+    };
+    const value = converterJson(messageSchema, { op: 'm', ts_ms: 1, message: { prefix: 'audit', content: 'AQID' } }, true);
+    assert.deepEqual(createDecoder().decode({ topic: 'shop.message', partition: 0, offset: 0n, key: null, value }), { kind: 'skip', reason: 'other' });
   });
 });
 
