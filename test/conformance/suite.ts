@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { UNCHANGED, type TableSchema, type Value } from '../../src/cdc/types.ts';
 import { isSinkError } from '../../src/errors.ts';
-import type { RowChange, TableBatch, TargetTable, WriteContext, Writer } from '../../src/writer/types.ts';
+import type { RowChange, TableBatch, TargetTable, WriteContext, WriteResult, Writer } from '../../src/writer/types.ts';
 import { batchOf, column, remove, tableSchema, upsert } from './batches.ts';
 import { goldenColumnNames, goldenRows, goldenSchema } from './golden-values.ts';
 import type { ConformanceHarness } from './harness.ts';
@@ -287,23 +287,33 @@ export function runConformanceSuite(harness: ConformanceHarness): void {
       await guard.assertMatches('the guard table x survived');
     });
 
-    it('throws a poison SinkError for values the destination rejects, and stays usable', async (t) => {
+    it('rejects values the destination cannot store as poison (whole batch thrown, or that change returned), and stays usable', async (t) => {
       const cases = harness.capabilities.poisonCases;
       if (cases.length === 0) t.diagnostic(`${harness.name} declares no value it rejects; nothing to check`);
       for (const poison of cases) {
         const schema = tableSchema([column('id', { kind: 'int32' }, false), poison.column], ['id']);
         const table = newTable(schema);
         await table.write([upsert(schema, { id: 1, [poison.column.name]: null })]);
-        await assert.rejects(
-          writer.write(batchOf(table.table, schema, [upsert(schema, { id: 2, [poison.column.name]: poison.value }), upsert(schema, { id: 3 })]), context),
-          (error: unknown) => {
-            assert.ok(isSinkError(error), `${poison.description}: expected a SinkError, got ${String(error)}`);
-            assert.equal(error.errorClass, 'poison', `${poison.description}: ${error.message}`);
-            return true;
-          },
-        );
-        // The failed batch left nothing behind and the writer still works.
-        await table.write([upsert(schema, { id: 3 })]);
+        const bad = upsert(schema, { id: 2, [poison.column.name]: poison.value });
+        const good = upsert(schema, { id: 3 });
+        const batch = batchOf(table.table, schema, [bad, good]);
+        let result: WriteResult | null = null;
+        try {
+          result = await writer.write(batch, context);
+        } catch (error) {
+          // Whole-batch failure: nothing of the batch may have been written (the core bisects).
+          assert.ok(isSinkError(error), `${poison.description}: expected a SinkError, got ${String(error)}`);
+          assert.equal(error.errorClass, 'poison', `${poison.description}: ${error.message}`);
+        }
+        if (result !== null) {
+          // Per-change failure (bulk APIs): exactly the bad change is returned, the rest is written.
+          assert.equal(result.failures.length, 1, `${poison.description}: the bad change must be reported`);
+          assert.equal(result.failures[0]?.change, bad);
+          assert.equal(result.failures[0]?.error.errorClass, 'poison');
+          table.model.apply(batchOf(table.table, schema, [good]));
+        }
+        await table.assertMatches(`right after the poison case "${poison.description}"`);
+        await table.write([good]);
         await table.assertMatches(`after the poison case "${poison.description}"`);
       }
     });
