@@ -10,6 +10,13 @@
  *   const expected = workload.expectedState();            // table → canonical key → Row
  *   const report = await verifyPostgres({ client, workload });   // { equal, missing, extra, different, samples }
  *
+ * From a shell: `node --import tsx src/loadgen/cli.ts measure|produce …` (see cli.ts).
+ *
+ * Pieces: workload.ts (op mix, skew, partitions, expected state), debezium-encoder.ts (the
+ * event bytes), table-shapes.ts (narrow, measurements, wide, toasty, composite), produce.ts
+ * (kafkajs, topic creation, rate schedule), verify-postgres.ts (target vs expected state),
+ * canonical-text.ts (how values are compared).
+ *
  * Contract:
  * - Deterministic: the same options (seed included) give the same records, byte for byte, and
  *   the same expected state. No Math.random; with `clock: {kind: 'wall'}` only the timestamps
@@ -35,7 +42,15 @@ export { TOAST_PLACEHOLDER } from './column-types.ts';
 export { DebeziumTableEncoder, type EncoderOptions, type SourceStamp, UNCHANGED_TOAST } from './debezium-encoder.ts';
 export { murmur2, partitionForKey } from './murmur2.ts';
 export { Prng } from './prng.ts';
-export { type ProduceOptions, type ProduceProgress, type ProduceResult, produceWorkload, type RatePhase } from './produce.ts';
+export {
+  type BatchSender,
+  type ProduceOptions,
+  type ProduceProgress,
+  type ProduceResult,
+  produceWorkload,
+  type RatePhase,
+  sendWorkload,
+} from './produce.ts';
 export {
   type ColumnDefinition,
   canonicalKey,

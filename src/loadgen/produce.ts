@@ -6,8 +6,9 @@
  *
  * Ordering: each partition belongs to one send lane and a lane has at most one batch in
  * flight, so records of one key reach the broker in generation order even when a send is
- * retried. Backpressure: when a lane's next batch is full while the previous one is still
- * in flight, generation waits for it (memory stays bounded by lanes × batch size).
+ * retried, and the producer is idempotent, so a retry cannot duplicate them.
+ * Backpressure: when a lane's next batch is full while the previous one is still in flight,
+ * generation waits for it (memory stays bounded by lanes × batch size).
  */
 import { type Admin, CompressionTypes, Kafka, logLevel, type Message, Partitioners, type Producer } from 'kafkajs';
 import type { Workload, WorkloadRecord } from './workload.ts';
@@ -54,6 +55,11 @@ export interface ProduceOptions {
   /** Send lanes = batches in flight at once (default 4). */
   readonly lanes?: number;
   readonly compression?: 'none' | 'gzip';
+  /**
+   * Idempotent producer (default true): a send retried after a timeout cannot duplicate
+   * records, so the topic holds exactly the generated records (counts in tests and benchmarks).
+   */
+  readonly idempotent?: boolean;
   readonly onProgress?: (progress: ProduceProgress) => void;
   readonly progressIntervalMs?: number;
   readonly signal?: AbortSignal;
@@ -79,10 +85,14 @@ export async function produceWorkload(workload: Workload, options: ProduceOption
     logLevel: logLevel.ERROR,
   });
   if (options.createTopics ?? true) await createTopics(kafka.admin(), workload, options.topicConfig ?? {});
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: options.idempotent ?? true,
+  });
   await producer.connect();
   try {
-    return await sendAll(producer, workload, options);
+    return await sendWorkload(producer, workload, options);
   } finally {
     await producer.disconnect();
   }
@@ -116,7 +126,11 @@ async function createTopics(admin: Admin, workload: Workload, topicConfig: Reado
   }
 }
 
-async function sendAll(producer: Producer, workload: Workload, options: ProduceOptions): Promise<ProduceResult> {
+/** The part of a kafkajs Producer that sending needs (a test can pass a fake). */
+export type BatchSender = Pick<Producer, 'sendBatch'>;
+
+/** Sends the workload's records through an already connected producer (no topic creation). */
+export async function sendWorkload(producer: BatchSender, workload: Workload, options: Omit<ProduceOptions, 'brokers'>): Promise<ProduceResult> {
   const now = options.now ?? (() => performance.now());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const schedule = options.schedule && options.schedule.length > 0 ? options.schedule : [{ eventsPerSecond: null }];
