@@ -2,7 +2,7 @@ import type { KafkaRecord } from './types.ts';
 
 type HeaderValue = Buffer | string | readonly (Buffer | string)[] | undefined;
 
-/** The message shape both kafkajs and the confluent client's KafkaJS-compatible API deliver. */
+/** The message shape kafkajs delivers (and the confluent package's KafkaJS-compatible API). */
 export interface ClientMessage {
   readonly offset: string;
   readonly key?: Buffer | null;
