@@ -7,10 +7,10 @@
  *   - backpressure from the sink → shrink (× shrinkFactor);
  *   - latency above target while the lag is flat → shrink: nobody gains from the large batch,
  *     and end-to-end latency suffers (while a backlog grows or drains, throughput comes first);
- *   - batches sparse (every batch cut by the linger timer well below the size: no backlog) →
- *     shrink back toward the minimum: small batches, low latency, once a backfill has drained;
+ *   - batches sparse for `sparseIntervals` intervals (every batch cut by the linger timer well
+ *     below the size: no backlog) → shrink back toward the minimum: small batches, low latency, once a backfill has drained;
  *     between sparse and full the size holds, which keeps a steady load from oscillating;
- *   - batches filling and latency within target → grow (× growthFactor) as long as the last
+ *   - most batches full and latency within target → grow (× growthFactor) as long as the last
  *     step up bought at least `minGain` more rows/ms than the size before it; when it did not,
  *     go back to the better of the two and hold for `cooldownMs` before probing again.
  */
@@ -30,6 +30,8 @@ export interface AdaptiveBatchSizeConfig {
   readonly fullFraction: number;
   /** Batches all below this fraction of the batch size count as sparse. */
   readonly sparseFraction: number;
+  /** Consecutive sparse intervals before shrinking for lack of backlog. */
+  readonly sparseIntervals: number;
 }
 
 export const defaultAdaptiveBatchSizeConfig: AdaptiveBatchSizeConfig = {
@@ -44,6 +46,7 @@ export const defaultAdaptiveBatchSizeConfig: AdaptiveBatchSizeConfig = {
   cooldownMs: 30_000,
   fullFraction: 0.9,
   sparseFraction: 0.6,
+  sparseIntervals: 3,
 };
 
 export interface BatchSizeInterval {
@@ -55,7 +58,7 @@ export interface BatchSizeInterval {
   readonly lagGrowing: boolean;
   /** Lag neither growing nor draining (class steady): a backlog being drained is not flat. */
   readonly lagFlat: boolean;
-  /** At least one full batch was begun during the interval. */
+  /** Most batches begun during the interval were full. */
   readonly batchesFilling: boolean;
   /** Batches were begun during the interval and all were sparse. */
   readonly batchesSparse: boolean;
@@ -77,6 +80,7 @@ export class AdaptiveBatchSize {
   /** Size before the last step up; null when the last change was not a probe. */
   private probedFrom: number | null = null;
   private cooldownUntil = Number.NEGATIVE_INFINITY;
+  private sparseStreak = 0;
   private efficiency = new Map<number, Efficiency>();
   readonly config: AdaptiveBatchSizeConfig;
 
@@ -139,8 +143,13 @@ export class AdaptiveBatchSize {
         `write latency ${interval.latencyMs.toFixed(0)} ms above target ${latencyTargetMs} ms while lag is flat`,
       );
     }
-    if (interval.batchesSparse && !interval.lagGrowing) {
-      return this.shrinkTo(this.clamp(current * this.config.shrinkFactor), 'batches sparse (no backlog)');
+    this.sparseStreak = interval.batchesSparse && !interval.lagGrowing ? this.sparseStreak + 1 : 0;
+    if (this.sparseStreak >= this.config.sparseIntervals) {
+      this.sparseStreak = 0;
+      return this.shrinkTo(
+        this.clamp(current * this.config.shrinkFactor),
+        `batches sparse for ${this.config.sparseIntervals} intervals (no backlog)`,
+      );
     }
     if (!interval.batchesFilling) return hold(current);
     const here = this.efficiency.get(current);

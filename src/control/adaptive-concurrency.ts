@@ -2,8 +2,9 @@
  * Write concurrency by AIMD, after Vector's adaptive request concurrency
  * (src/sinks/util/adaptive_concurrency/controller.rs): keep an EWMA (with deviation) of the
  * per-interval mean write latency; once per interval
- *   - on a backpressure error, or a latency at or above mean + scale × deviation:
- *     multiply the limit by a decrease ratio (at least −1, never below the minimum);
+ *   - on a backpressure error, or a latency at or above mean + scale × deviation (at least
+ *     `minBandFraction` of the mean) in an interval where the limit was reached: multiply the
+ *     limit by a decrease ratio (at least −1, never below the minimum);
  *   - else, when the limit was actually reached in the interval (there was demand for more)
  *     and the latency is not above the mean: increase it.
  * Increases are +1 (congestion avoidance), except in slow start, where the limit doubles up to a
@@ -14,12 +15,13 @@
  *
  * A sink that queues (a warehouse with a few slots) raises latency gradually as concurrency
  * grows, slowly enough for the EWMA to follow, so the deviation band alone lets the limit drift
- * up. As a second signal the controller keeps the lowest latency seen since the baseline reset
- * (forgotten slowly, so a sink that degrades is followed) and estimates, as TCP Vegas does, how
- * many writes are queued rather than served: limit × (1 − minimum / current). More than
- * `queueMax` queued is a decrease; an increase needs fewer than `queueMin`.
+ * up. As a second signal the controller learns the sink's unqueued latency per batch size
+ * (unqueued-latency.ts) and estimates, as TCP Vegas does, how many writes are queued rather
+ * than served: limit × (1 − unqueued / current). More than `queueMax` queued is a decrease; an
+ * increase needs fewer than `queueMin`.
  */
 import { EwmaVariance, type MeanDeviation } from './ewma.ts';
+import { UnqueuedLatencyModel } from './unqueued-latency.ts';
 
 export interface AdaptiveConcurrencyConfig {
   readonly min: number;
@@ -37,8 +39,8 @@ export interface AdaptiveConcurrencyConfig {
   readonly queueMax: number;
   /** Estimated queued writes below which the limit may increase. */
   readonly queueMin: number;
-  /** Per interval, the remembered minimum latency rises by this fraction (forgetting). */
-  readonly minLatencyDrift: number;
+  /** Per interval, the remembered unqueued latencies rise by this fraction (forgetting). */
+  readonly unqueuedDrift: number;
 }
 
 export const defaultAdaptiveConcurrencyConfig: AdaptiveConcurrencyConfig = {
@@ -47,23 +49,27 @@ export const defaultAdaptiveConcurrencyConfig: AdaptiveConcurrencyConfig = {
   initial: 1,
   ewmaAlpha: 0.4,
   deviationScale: 2.5,
-  minBandFraction: 0.1,
+  minBandFraction: 0.2,
   latencyDecreaseRatio: 0.9,
   backpressureDecreaseRatio: 0.7,
-  queueMax: 2,
-  queueMin: 1,
-  minLatencyDrift: 0.001,
+  queueMax: 1,
+  queueMin: 0.5,
+  unqueuedDrift: 0.0005,
 };
 
 /** What happened to writes during one interval. */
 export interface ConcurrencyInterval {
   /** Mean latency of writes that succeeded, ms; null when none completed. */
   readonly meanLatencyMs: number | null;
+  /** Mean rows of those writes (for the unqueued-latency model); null = unknown. */
+  readonly meanRows?: number | null;
   readonly backpressure: boolean;
   /** Writes failed with retryable errors and none succeeded (the sink looks down). */
   readonly unavailable: boolean;
   /** In-flight writes reached the limit at some point. */
   readonly reachedLimit: boolean;
+  /** At most one write was in flight: nothing of ours queued, the latency is the sink's own. */
+  readonly alone?: boolean;
 }
 
 export interface ConcurrencyStep {
@@ -78,7 +84,8 @@ export class AdaptiveConcurrency {
   private slowStartThreshold: number;
   private lastGoodValue: number;
   private readonly latency: EwmaVariance;
-  private minLatency: number | null = null;
+  private readonly unqueued: UnqueuedLatencyModel;
+  private expectedUnqueued: number | null = null;
   readonly config: AdaptiveConcurrencyConfig;
 
   constructor(config: Partial<AdaptiveConcurrencyConfig> = {}) {
@@ -90,6 +97,7 @@ export class AdaptiveConcurrency {
     this.slowStartThreshold = this.config.max;
     this.lastGoodValue = this.limitValue;
     this.latency = new EwmaVariance(this.config.ewmaAlpha);
+    this.unqueued = new UnqueuedLatencyModel(this.config.unqueuedDrift);
   }
 
   get limit(): number {
@@ -111,13 +119,16 @@ export class AdaptiveConcurrency {
   /** Forget the latency baseline (the batch size changed); the next interval re-seeds it. */
   resetBaseline(): void {
     this.latency.reset();
-    this.minLatency = null;
   }
 
-  /** Writes estimated to be waiting in the sink rather than being served; null before data. */
-  estimatedQueue(currentLatencyMs: number): number | null {
-    if (this.minLatency === null || currentLatencyMs <= 0) return null;
-    return Math.max(0, this.limitValue * (1 - this.minLatency / currentLatencyMs));
+  /**
+   * Writes estimated to be waiting in the sink rather than being served, for writes of `rows`
+   * taking `currentLatencyMs`; null before the model has data.
+   */
+  estimatedQueue(currentLatencyMs: number, rows: number | null = null): number | null {
+    const unqueued = rows === null ? this.expectedUnqueued : this.unqueued.predict(rows);
+    if (unqueued === null || currentLatencyMs <= 0) return null;
+    return Math.max(0, this.limitValue * (1 - unqueued / currentLatencyMs));
   }
 
   step(interval: ConcurrencyInterval): ConcurrencyStep {
@@ -138,21 +149,26 @@ export class AdaptiveConcurrency {
     if (interval.meanLatencyMs === null) return { limit: before, change: 'hold', reason: null };
 
     const current = interval.meanLatencyMs;
+    const rows = interval.meanRows ?? 1;
     const past = this.latency.state();
     this.latency.update(current);
-    this.minLatency =
-      this.minLatency === null ? current : Math.min(this.minLatency * (1 + this.config.minLatencyDrift), current);
+    this.unqueued.age();
+    if (interval.alone === true) this.unqueued.reset(rows, current);
+    else this.unqueued.observe(rows, current);
+    this.expectedUnqueued = this.unqueued.predict(rows);
     if (past === null) return { limit: before, change: 'hold', reason: null };
 
     const band = Math.max(past.deviation * this.config.deviationScale, past.mean * this.config.minBandFraction);
     const queued = this.estimatedQueue(current) ?? 0;
-    if (before > min && (current >= past.mean + band || queued > this.config.queueMax)) {
+    // A latency rise only counts when the limit was reached: lowering a limit that was not in
+    // use changes nothing the sink sees, and single slow writes are not a trend.
+    const latencyRose = current >= past.mean + band && interval.reachedLimit;
+    if (before > min && (latencyRose || queued > this.config.queueMax)) {
       const next = decrease(before, this.config.latencyDecreaseRatio, min);
       this.slowStartThreshold = Math.max(min, next);
-      const why =
-        current >= past.mean + band
+      const why = latencyRose
           ? `write latency ${fmt(current)} ms rose above ${fmt(past.mean)} ± ${fmt(band)} ms`
-          : `about ${queued.toFixed(1)} writes queued in the sink (latency ${fmt(current)} ms vs ${fmt(this.minLatency)} ms unqueued)`;
+          : `about ${queued.toFixed(1)} writes queued in the sink (latency ${fmt(current)} ms vs ${fmt(this.expectedUnqueued ?? 0)} ms unqueued)`;
       return this.apply(next, `${why}: concurrency ${before} → ${next}`);
     }
     if (current <= past.mean + band && queued <= this.config.queueMax) {

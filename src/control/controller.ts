@@ -166,10 +166,13 @@ interface IntervalStats {
   latencySum: number;
   /** Latency of successes begun since the last knob change (for the concurrency baseline). */
   currentGenerationLatencySum: number;
+  currentGenerationRowsSum: number;
   currentGenerationSuccesses: number;
   backpressure: number;
   retryable: number;
   reachedLimit: boolean;
+  /** Most writes in flight at once during the interval. */
+  maxInFlight: number;
   begun: number;
   full: number;
   sparse: number;
@@ -180,10 +183,12 @@ function emptyInterval(): IntervalStats {
     successes: 0,
     latencySum: 0,
     currentGenerationLatencySum: 0,
+    currentGenerationRowsSum: 0,
     currentGenerationSuccesses: 0,
     backpressure: 0,
     retryable: 0,
     reachedLimit: false,
+    maxInFlight: 0,
     begun: 0,
     full: 0,
     sparse: 0,
@@ -290,6 +295,7 @@ export class Controller {
     };
     this.inFlight.add(attempt.id);
     if (this.inFlight.size >= this.concurrencyControl.limit) this.interval.reachedLimit = true;
+    this.interval.maxInFlight = Math.max(this.interval.maxInFlight, this.inFlight.size);
     this.interval.begun += 1;
     if (this.batch.isFull(batch.rows, attempt.batchSize)) this.interval.full += 1;
     if (this.batch.isSparse(batch.rows, attempt.batchSize)) this.interval.sparse += 1;
@@ -306,6 +312,7 @@ export class Controller {
       if (attempt.generation === this.generation) {
         this.interval.currentGenerationSuccesses += 1;
         this.interval.currentGenerationLatencySum += latencyMs;
+        this.interval.currentGenerationRowsSum += attempt.rows;
       }
       // Efficiency is only comparable between writes made under the same concurrency.
       if (attempt.generation >= this.concurrencyGeneration) {
@@ -355,9 +362,11 @@ export class Controller {
     const concurrencyInterval = {
       meanLatencyMs:
         stats.currentGenerationSuccesses > 0 ? stats.currentGenerationLatencySum / stats.currentGenerationSuccesses : null,
+      meanRows: stats.currentGenerationSuccesses > 0 ? stats.currentGenerationRowsSum / stats.currentGenerationSuccesses : null,
       backpressure,
       unavailable,
       reachedLimit: stats.reachedLimit,
+      alone: stats.maxInFlight <= 1,
     };
     if (backpressure || unavailable) {
       const c = this.concurrencyControl.step(concurrencyInterval);
@@ -369,7 +378,7 @@ export class Controller {
           latencyMs: this.latency.state()?.mean ?? null,
           lagGrowing,
           lagFlat,
-          batchesFilling: stats.full > 0,
+          batchesFilling: stats.begun > 0 && stats.full * 2 >= stats.begun,
           batchesSparse: stats.begun > 0 && stats.sparse === stats.begun,
         });
         if (b.reason !== null) reasons.push(b.reason);
@@ -382,7 +391,7 @@ export class Controller {
         latencyMs: this.latency.state()?.mean ?? null,
         lagGrowing,
         lagFlat,
-        batchesFilling: stats.full > 0,
+        batchesFilling: stats.begun > 0 && stats.full * 2 >= stats.begun,
         batchesSparse: stats.begun > 0 && stats.sparse === stats.begun,
       });
       if (b.reason !== null) reasons.push(b.reason);

@@ -16,13 +16,14 @@
  *   linear      lag has grown for at least `sustainMs` at a roughly constant slope;
  *   exponential lag has grown for at least `sustainMs` and the slope itself keeps growing.
  * The noise threshold is max(minSlope, relativeSlope × production rate), so a slope that is
- * small against the traffic does not count as growth.
+ * small against the traffic does not count as growth; a lag smaller than `negligibleLagSeconds`
+ * of production is steady whatever its slope (that much is normally in flight).
  *
  * Hot partition: a partition whose lag is at least `hotFactor` times the median lag of the other
  * partitions of its topic (and at least `hotMinLag`), e.g. the article's 5,000 against 500 / 200,
  * and has stayed so for `hotSustainMs`.
  */
-import { leastSquaresSlopePerSecond, pointsWithin, type TimedValue } from './linear-fit.ts';
+import { TimeSeriesWindow } from './linear-fit.ts';
 
 export type LagClass = 'steady' | 'spike' | 'linear' | 'exponential';
 
@@ -56,6 +57,8 @@ export interface LagTrackerConfig {
   readonly relativeSlope: number;
   /** The slope must grow by this fraction of itself over the fitted span to be exponential. */
   readonly accelerationRatio: number;
+  /** A lag worth less than this many seconds of production is steady, whatever its slope. */
+  readonly negligibleLagSeconds: number;
   readonly hotFactor: number;
   readonly hotMinLag: number;
   /** A partition must stay hot this long before it is named (drains are uneven for a moment). */
@@ -69,6 +72,7 @@ export const defaultLagTrackerConfig: LagTrackerConfig = {
   minSlope: 5,
   relativeSlope: 0.05,
   accelerationRatio: 0.5,
+  negligibleLagSeconds: 10,
   hotFactor: 5,
   hotMinLag: 1_000,
   hotSustainMs: 30_000,
@@ -110,19 +114,17 @@ export interface LagAssessment {
   readonly hot: readonly HotPartition[];
 }
 
-interface SeriesPoint extends TimedValue {
-  readonly logEnd: number;
-}
-
 /**
  * One lag time series with the little state classification needs (when growth began, the
  * history of short-window slopes). Exported for unit tests of the classification.
  */
 export class LagSeries {
-  private readonly points: SeriesPoint[] = [];
-  private readonly slopeHistory: TimedValue[] = [];
+  private readonly lags = new TimeSeriesWindow();
+  private readonly logEnds = new TimeSeriesWindow();
+  private readonly slopeHistory = new TimeSeriesWindow();
   private growingSince: number | null = null;
   private growthEndedAt: number | null = null;
+  private firstAt: number | null = null;
   private trend: LagTrend = {
     lag: 0,
     shortSlope: 0,
@@ -135,21 +137,26 @@ export class LagSeries {
   constructor(private readonly config: LagTrackerConfig) {}
 
   add(at: number, lag: number, logEndOffset: number): LagTrend {
-    const last = this.points.at(-1);
-    if (last !== undefined && at <= last.t) return this.trend;
-    this.points.push({ t: at, v: lag, logEnd: logEndOffset });
+    const last = this.lags.lastTime();
+    if (last !== null && at <= last) return this.trend;
     const horizon = at - this.config.longWindowMs;
-    while (this.points.length > 0 && this.points[0]!.t <= horizon) this.points.shift();
+    this.lags.push(at, lag);
+    this.logEnds.push(at, logEndOffset);
+    this.lags.dropUpTo(horizon);
+    this.logEnds.dropUpTo(horizon);
 
-    const shortSlope = leastSquaresSlopePerSecond(pointsWithin(this.points, at, this.config.shortWindowMs)) ?? 0;
-    const longSlope = leastSquaresSlopePerSecond(this.points) ?? 0;
-    const productionRate = Math.max(
-      0,
-      leastSquaresSlopePerSecond(this.points.map((p) => ({ t: p.t, v: p.logEnd }))) ?? 0,
-    );
-    this.slopeHistory.push({ t: at, v: shortSlope });
-    while (this.slopeHistory.length > 0 && this.slopeHistory[0]!.t <= horizon) this.slopeHistory.shift();
+    const shortSlope = this.lags.slopeAfter(at - this.config.shortWindowMs) ?? 0;
+    const longSlope = this.lags.slopeAfter(horizon) ?? 0;
+    const productionRate = Math.max(0, this.logEnds.slopeAfter(horizon) ?? 0);
+    this.slopeHistory.push(at, shortSlope);
+    this.slopeHistory.dropUpTo(horizon);
 
+    this.firstAt ??= at;
+    if (at - this.firstAt < this.config.shortWindowMs) {
+      // Too little history for a slope to mean anything.
+      this.trend = { lag, shortSlope, longSlope, productionRate, lagClass: 'steady', growingForMs: 0 };
+      return this.trend;
+    }
     const threshold = Math.max(this.config.minSlope, this.config.relativeSlope * productionRate);
     // Hysteresis: growth starts above the threshold and only ends below half of it, so noise
     // around the threshold does not restart the sustain clock.
@@ -162,9 +169,15 @@ export class LagSeries {
     const growingForMs = this.growingSince === null ? 0 : at - this.growingSince;
 
     let lagClass: LagClass;
-    if (this.growingSince !== null) {
+    // Leaving 'steady' needs the full negligible lag; returning to it by this rule needs half of
+    // it, so a lag hovering at the threshold does not flap between classes.
+    const negligible = Math.max(this.config.minSlope, productionRate) * this.config.negligibleLagSeconds;
+    if (lag <= (this.trend.lagClass === 'steady' ? negligible : negligible / 2)) {
+      // Seconds' worth of records is what a healthy pipeline holds in flight.
+      lagClass = 'steady';
+    } else if (this.growingSince !== null) {
       if (growingForMs < this.config.sustainMs) lagClass = 'spike';
-      else lagClass = this.isAccelerating(at) ? 'exponential' : 'linear';
+      else lagClass = this.isAccelerating() ? 'exponential' : 'linear';
     } else if (lag > 0 && (shortSlope < -threshold || this.justStoppedGrowing(at))) {
       // Draining, or at the crest between growth and draining (where the short slope passes
       // through zero): the burst is being absorbed.
@@ -189,18 +202,16 @@ export class LagSeries {
    * (skipping the first short window, where the slope ramps up from the onset) and compare the
    * rise over the fitted span with the mean slope.
    */
-  private isAccelerating(now: number): boolean {
+  private isAccelerating(): boolean {
     if (this.growingSince === null) return false;
     const fitFrom = this.growingSince + this.config.shortWindowMs;
-    const fitted = this.slopeHistory.filter((p) => p.t >= fitFrom && p.t <= now);
-    if (fitted.length < 3) return false;
-    const span = (fitted.at(-1)!.t - fitted[0]!.t) / 1000;
-    if (span * 1000 < this.config.shortWindowMs) return false;
-    const acceleration = leastSquaresSlopePerSecond(fitted) ?? 0;
-    const meanSlope = fitted.reduce((sum, p) => sum + p.v, 0) / fitted.length;
-    if (meanSlope <= 0 || acceleration <= 0) return false;
-    return (acceleration * span) / meanSlope >= this.config.accelerationRatio;
+    const fitted = this.slopeHistory.summarySince(fitFrom);
+    if (fitted.count < 3 || fitted.spanMs < this.config.shortWindowMs) return false;
+    const acceleration = this.slopeHistory.slopeSince(fitFrom) ?? 0;
+    if (fitted.mean <= 0 || acceleration <= 0) return false;
+    return (acceleration * (fitted.spanMs / 1000)) / fitted.mean >= this.config.accelerationRatio;
   }
+
 }
 
 export function partitionKey(topic: string, partition: number): string {
@@ -214,16 +225,17 @@ export function findHotPartitions(
 ): HotPartition[] {
   const byTopic = new Map<string, { partition: number; lag: number }[]>();
   for (const l of lags) {
-    const list = byTopic.get(l.topic) ?? [];
-    list.push({ partition: l.partition, lag: l.lag });
-    byTopic.set(l.topic, list);
+    const list = byTopic.get(l.topic);
+    if (list === undefined) byTopic.set(l.topic, [{ partition: l.partition, lag: l.lag }]);
+    else list.push({ partition: l.partition, lag: l.lag });
   }
   const hot: HotPartition[] = [];
   for (const [topic, list] of byTopic) {
     if (list.length < 2) continue;
+    const sorted = list.map((p) => p.lag).sort((a, b) => a - b);
     for (const candidate of list) {
       if (candidate.lag < config.hotMinLag) continue;
-      const siblingMedianLag = median(list.filter((p) => p !== candidate).map((p) => p.lag));
+      const siblingMedianLag = medianWithout(sorted, candidate.lag);
       if (candidate.lag >= config.hotFactor * Math.max(siblingMedianLag, 1)) {
         hot.push({ topic, partition: candidate.partition, lag: candidate.lag, siblingMedianLag });
       }
@@ -232,11 +244,14 @@ export function findHotPartitions(
   return hot;
 }
 
-function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+/** Median of a sorted list with one occurrence of `excluded` removed. */
+function medianWithout(sorted: readonly number[], excluded: number): number {
+  const skip = sorted.indexOf(excluded);
+  const n = sorted.length - 1;
+  const at = (i: number) => sorted[i >= skip ? i + 1 : i]!;
+  if (n === 0) return 0;
+  const middle = Math.floor(n / 2);
+  return n % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
 }
 
 export class LagTracker {

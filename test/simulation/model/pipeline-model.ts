@@ -85,6 +85,8 @@ interface PartitionState {
   bufferedRows: number;
   readonly batched: Slice[];
   paused: boolean;
+  /** Offset ranges deleted by retention before they were fetched: [from, to). */
+  readonly lostRanges: [number, number][];
 }
 
 const productionStepMs = 100;
@@ -121,6 +123,7 @@ export function simulate(params: ScenarioParams, pinned: PinnedSettings | null =
     bufferedRows: 0,
     batched: [],
     paused: false,
+    lostRanges: [],
   }));
   const buffer: Segment[] = [];
   let bufferedRows = 0;
@@ -162,6 +165,7 @@ export function simulate(params: ScenarioParams, pinned: PinnedSettings | null =
       const state = partitions[log.partition]!;
       if (state.fetchPos >= log.logStart) continue;
       lost += log.logStart - state.fetchPos;
+      state.lostRanges.push([state.fetchPos, log.logStart]);
       firstLossAt ??= now;
       state.fetchPos = log.logStart;
       if (state.bufferedRows === 0) state.unbatchedFrom = state.fetchPos;
@@ -324,7 +328,15 @@ export function simulate(params: ScenarioParams, pinned: PinnedSettings | null =
   queue.runUntil(end);
 
   const produced = topic.partitions.reduce((sum, log) => sum + log.logEnd, 0);
-  const unwrittenAtEnd = topic.partitions.reduce((sum, log) => sum + log.logEnd - committed(log.partition), 0);
+  // Records at or above the committed offset that were lost are counted as lost, not unwritten.
+  const unwrittenAtEnd = topic.partitions.reduce((sum, log) => {
+    const from = committed(log.partition);
+    const lostAbove = partitions[log.partition]!.lostRanges.reduce(
+      (n, [a, b]) => n + Math.max(0, Math.min(b, log.logEnd) - Math.max(a, from)),
+      0,
+    );
+    return sum + log.logEnd - from - lostAbove;
+  }, 0);
   const usage = controller.snapshot().inflight;
   return {
     pinned,

@@ -71,11 +71,15 @@ test('latency above target shrinks only while the lag is flat', () => {
   assert.match(step.reason!, /above target/);
 });
 
-test('sparse batches shrink back toward the minimum; half-full batches hold', () => {
+test('sparse batches for three intervals shrink toward the minimum; half-full batches hold', () => {
   const batch = new AdaptiveBatchSize({ initial: 10_000 });
   const sparse = { now: 0, backpressure: false, latencyMs: 300, lagGrowing: false, lagFlat: true, batchesFilling: false, batchesSparse: true };
-  assert.equal(batch.step(sparse).size, 7_500);
   const between = { ...sparse, batchesSparse: false };
+  assert.deepEqual(
+    [sparse, sparse, between, sparse, sparse, sparse].map((i) => batch.step(i).size),
+    [10_000, 10_000, 10_000, 10_000, 10_000, 7_500],
+    'an interval in between restarts the count',
+  );
   assert.equal(batch.step(between).change, 'hold');
   assert.ok(batch.isSparse(1_000, 1_780) && !batch.isSparse(1_000, 1_600));
 });

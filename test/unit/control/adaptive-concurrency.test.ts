@@ -68,8 +68,8 @@ test('after an outage, slow start warms back up to the last good limit, then goe
   const outage = [c.step(down), c.step(down), c.step(down), c.step(down)].map((s) => s.limit);
   assert.deepEqual(outage, [4, 2, 1, 1]);
   c.resetBaseline();
-  c.step(healthy(150)); // re-seed the baseline
-  const recovery = [1, 2, 3, 4].map(() => c.step(healthy(150)).limit);
+  c.step(healthy(100)); // re-seed the baseline
+  const recovery = [1, 2, 3, 4].map(() => c.step(healthy(100)).limit);
   assert.deepEqual(recovery, [2, 4, 7, 8], 'doubling capped at the last good 7, then +1');
 });
 
