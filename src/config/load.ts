@@ -43,6 +43,8 @@ export interface SluiceConfig {
   readonly retry: { readonly maxAttempts: number; readonly baseMs: number; readonly maxMs: number };
   readonly shutdownTimeoutMs: number;
   readonly http: { readonly host: string; readonly port: number };
+  readonly readiness: { readonly stallMs: number; readonly sinkFailureMs: number };
+  readonly retentionWarningSeconds: number;
   readonly logLevel: string;
 }
 
@@ -128,6 +130,8 @@ export function loadConfig(env: Environment): SluiceConfig {
     retry: { maxAttempts: s.SLUICE_RETRY_MAX_ATTEMPTS, baseMs: s.SLUICE_RETRY_BASE_MS, maxMs: s.SLUICE_RETRY_MAX_MS },
     shutdownTimeoutMs: s.SLUICE_SHUTDOWN_TIMEOUT_MS,
     http: { host: s.SLUICE_HTTP_HOST, port: s.SLUICE_HTTP_PORT },
+    readiness: { stallMs: s.SLUICE_READY_STALL_MS, sinkFailureMs: s.SLUICE_READY_SINK_FAILURE_MS },
+    retentionWarningSeconds: s.SLUICE_RETENTION_WARNING_SECONDS,
     logLevel: s.SLUICE_LOG_LEVEL,
   };
 }

@@ -108,6 +108,12 @@ export class Pipeline {
   private roomWaiters: (() => void)[] = [];
   private batchRows: number;
   private assigned: TopicPartition[] = [];
+  private readonly progressState: { startedAt: number; lastCommitAt: number | null; lastWriteSuccessAt: number | null; writeFailingSince: number | null } = {
+    startedAt: Date.now(),
+    lastCommitAt: null,
+    lastWriteSuccessAt: null,
+    writeFailingSince: null,
+  };
   private flushAll = false;
   private stopping = false;
   private commitRunning: Promise<void> | null = null;
@@ -126,7 +132,16 @@ export class Pipeline {
       writer: options.writer,
       retry: options.retry,
       deadLetter: (change, batch, why) => this.deadLetterOrigins(change === null ? batch.truncateOrigins : change.origins, why),
-      observe: (observation) => options.observer?.writeAttempt?.(observation),
+      observe: (observation) => {
+        const now = Date.now();
+        if (observation.errorClass === undefined || observation.errorClass === 'poison') {
+          this.progressState.lastWriteSuccessAt = now;
+          this.progressState.writeFailingSince = null;
+        } else {
+          this.progressState.writeFailingSince ??= now;
+        }
+        options.observer?.writeAttempt?.(observation);
+      },
       beginAttempt: (batch) => {
         const attempt = options.controller.beginWrite({ rows: batch.changes.length, bytes: 0 }, performance.now());
         return (errorClass) => options.controller.endWrite(attempt, performance.now(), errorClass);
@@ -166,6 +181,11 @@ export class Pipeline {
 
   pausedPartitions(): TopicPartition[] {
     return [...this.paused.values()].map((entry) => entry.partition);
+  }
+
+  /** Wall-clock times (ms) of the last commit and write outcomes, for readiness. */
+  progress(): Readonly<{ startedAt: number; lastCommitAt: number | null; lastWriteSuccessAt: number | null; writeFailingSince: number | null }> {
+    return { ...this.progressState };
   }
 
   /** Records read and not yet written, dead-lettered or skipped. */
@@ -486,6 +506,7 @@ export class Pipeline {
       try {
         await this.options.source.commit(commits);
         this.tracker.markCommitted(commits);
+        this.progressState.lastCommitAt = Date.now();
         this.options.observer?.committed?.(commits);
       } catch (error) {
         // Commit failures during a rebalance are expected; the next interval tries again and
