@@ -37,6 +37,37 @@ export function twosComplementToInteger(bytes: Uint8Array): bigint | number {
   return value;
 }
 
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const SEXTET = new Int8Array(128).fill(-1);
+for (let i = 0; i < BASE64_ALPHABET.length; i++) SEXTET[BASE64_ALPHABET.charCodeAt(i)] = i;
+
+/**
+ * The signed integer of base64-encoded two's-complement bytes when they are at most 6 bytes
+ * (8 base64 characters, the common case for money-like decimals), decoded without allocating;
+ * undefined when the text is longer or not canonical padded base64 (the caller takes the general
+ * path, which validates and reports).
+ */
+export function smallTwosComplementFromBase64(text: string): number | undefined {
+  const length = text.length;
+  if (length === 0 || length > 8 || length % 4 !== 0) return undefined;
+  const padding = text.charCodeAt(length - 1) !== 0x3d ? 0 : text.charCodeAt(length - 2) === 0x3d ? 2 : 1;
+  let bits = 0;
+  for (let i = 0; i < length - padding; i++) {
+    const code = text.charCodeAt(i);
+    const sextet = code < 128 ? (SEXTET[code] as number) : -1;
+    if (sextet < 0) return undefined;
+    bits = bits * 64 + sextet;
+  }
+  // Padding: 1 '=' leaves 2 spare low bits, 2 '=' leave 4; canonical base64 has them zero.
+  const spareBits = padding * 2;
+  const spare = 2 ** spareBits;
+  if (bits % spare !== 0) return undefined;
+  const value = bits / spare;
+  const byteLength = (length / 4) * 3 - padding;
+  const range = 2 ** (8 * byteLength);
+  return value >= range / 2 ? value - range : value;
+}
+
 const DECIMAL_LITERAL = /^(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/;
 
 /**

@@ -11,7 +11,7 @@
 import { formatBits } from './bits.ts';
 import type { ConnectSchema } from './connect-schema.ts';
 import { describeJsonValue, NEEDS_LOSSLESS_PARSE, ValueMismatch } from './conversion-errors.ts';
-import { formatScaled, rescaleDecimalLiteral, twosComplementToInteger } from './decimal.ts';
+import { formatScaled, rescaleDecimalLiteral, smallTwosComplementFromBase64, twosComplementToInteger } from './decimal.ts';
 import { hasUnsafeInteger, isIntegerLiteral, JsonNumberText, stringifyLosslessJson } from './lossless-json.ts';
 import { formatEpochDay, formatEpochTimestamp, formatMicroDuration, formatTimeOfDay } from './temporal.ts';
 import { isToastArray, type ToastPlaceholders } from './toast.ts';
@@ -105,6 +105,8 @@ function decimalConverter(scale: number, placeholders: ToastPlaceholders | null)
   return (raw) => {
     if (typeof raw === 'string') {
       if (raw === placeholder) return UNCHANGED;
+      const small = smallTwosComplementFromBase64(raw);
+      if (small !== undefined) return formatScaled(small, scale);
       return formatScaled(twosComplementToInteger(decodeBase64(raw, 'decimal bytes')), scale);
     }
     // decimal.format=NUMERIC: the number literal itself; JSON.parse may have changed its text.

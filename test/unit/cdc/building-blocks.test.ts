@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { smallTwosComplementFromBase64 } from '../../../src/cdc/decimal.ts';
 import { scanSchemaFrame } from '../../../src/cdc/frame.ts';
 import { JsonNumberText, JsonSyntaxError, parseLosslessJson, stringifyLosslessJson } from '../../../src/cdc/lossless-json.ts';
 import { LruCache } from '../../../src/cdc/schema-cache.ts';
-import { seededRandom } from './debezium-encoder.ts';
+import { base64, seededRandom, twosComplement } from './debezium-encoder.ts';
 
 describe('lossless JSON', () => {
   it('keeps the text of big integers and non-integers, parses the rest like JSON.parse', () => {
@@ -85,5 +86,18 @@ describe('scanSchemaFrame', () => {
       assert.equal(scanSchemaFrame(Buffer.from(text)), null, text);
     }
     assert.ok(scanSchemaFrame(Buffer.from('{"schema":null,"payload":1}')) !== null);
+  });
+});
+
+describe('smallTwosComplementFromBase64 (the allocation-free decimal path)', () => {
+  it('agrees with BigInt two\'s complement for 1–6 byte values (seeded) and refuses the rest', () => {
+    const random = seededRandom(5);
+    for (let i = 0; i < 3000; i++) {
+      const magnitude = BigInt(Math.floor(random() * 2 ** 47));
+      const value = random() < 0.5 ? -magnitude - 1n : magnitude;
+      assert.equal(smallTwosComplementFromBase64(base64(twosComplement(value))), Number(value), String(value));
+    }
+    assert.equal(smallTwosComplementFromBase64(base64(twosComplement(2n ** 50n))), undefined); // 7 bytes
+    for (const text of ['', 'AQ=', 'A===', 'AR==', '!!!!', 'AQI=x']) assert.equal(smallTwosComplementFromBase64(text), undefined, text);
   });
 });
