@@ -41,6 +41,11 @@ export function createSchemaSql(database: string, schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(database)}.${quoteIdentifier(schema)}`;
 }
 
+/** CREATE SCHEMA makes the new schema current; this puts the session back. */
+export function useSchemaSql(database: string, schema: string): string {
+  return `USE SCHEMA ${quoteIdentifier(database)}.${quoteIdentifier(schema)}`;
+}
+
 export function columnDefinition(column: ColumnSchema, isKey: boolean): string {
   return `${quoteIdentifier(column.name)} ${snowflakeType(column.type)}${isKey ? ' NOT NULL' : ''}`;
 }
@@ -99,15 +104,24 @@ export function stagingLayout(columns: readonly ColumnSchema[], key: readonly st
 const valueColumn = (staged: StagedColumn) => quoteIdentifier(`c${staged.cell}`);
 const presenceColumn = (staged: StagedColumn) => quoteIdentifier(`p${staged.presenceCell}`);
 
-export function createStagingSql(stage: TableRef, layout: StagingLayout): string {
+/**
+ * The stage is named without database and schema: Snowflake creates a temporary table in the
+ * session's current schema (the writer keeps it on SLUICE_SNOWFLAKE_SCHEMA), and the emulator
+ * accepts temporary tables only unqualified.
+ */
+export function stageName(name: string): string {
+  return quoteIdentifier(name);
+}
+
+export function createStagingSql(stage: string, layout: StagingLayout): string {
   const definitions = [`${quoteIdentifier(OP_COLUMN)} VARCHAR`];
   for (const staged of layout.columns) definitions.push(`${valueColumn(staged)} ${snowflakeType(staged.column.type)}`);
   for (const staged of layout.columns) if (staged.presenceCell !== null) definitions.push(`${presenceColumn(staged)} BOOLEAN`);
-  return `CREATE OR REPLACE TEMPORARY TABLE ${qualifiedName(stage)} (${definitions.join(', ')})`;
+  return `CREATE OR REPLACE TEMPORARY TABLE ${stage} (${definitions.join(', ')})`;
 }
 
 /** One bound parameter: a JSON array of staging rows, each an array of `width` texts or nulls. */
-export function loadStagingSql(stage: TableRef, layout: StagingLayout): string {
+export function loadStagingSql(stage: string, layout: StagingLayout): string {
   const targets = [quoteIdentifier(OP_COLUMN)];
   const casts = ['value[0]::VARCHAR'];
   for (const staged of layout.columns) {
@@ -119,10 +133,10 @@ export function loadStagingSql(stage: TableRef, layout: StagingLayout): string {
     targets.push(presenceColumn(staged));
     casts.push(`CAST(value[${staged.presenceCell}]::VARCHAR AS BOOLEAN)`);
   }
-  return `INSERT INTO ${qualifiedName(stage)} (${targets.join(', ')}) SELECT ${casts.join(', ')} FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?)))`;
+  return `INSERT INTO ${stage} (${targets.join(', ')}) SELECT ${casts.join(', ')} FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?)))`;
 }
 
-export function mergeSql(target: TableRef, stage: TableRef, layout: StagingLayout, softDelete: boolean): string {
+export function mergeSql(target: TableRef, stage: string, layout: StagingLayout, softDelete: boolean): string {
   const keys = layout.columns.filter((staged) => staged.isKey);
   const values = layout.columns.filter((staged) => !staged.isKey);
   const op = quoteIdentifier(OP_COLUMN);
@@ -134,7 +148,7 @@ export function mergeSql(target: TableRef, stage: TableRef, layout: StagingLayou
     sourceColumns.push(`${expression} AS ${valueColumn(staged)}`);
   }
   const joinOn = keys.map((staged) => `t.${quoteIdentifier(staged.column.name)} = s.${valueColumn(staged)}`).join(' AND ');
-  const source = `SELECT ${sourceColumns.join(', ')} FROM ${qualifiedName(stage)} AS s LEFT JOIN ${qualifiedName(target)} AS t ON ${joinOn}`;
+  const source = `SELECT ${sourceColumns.join(', ')} FROM ${stage} AS s LEFT JOIN ${qualifiedName(target)} AS t ON ${joinOn}`;
 
   const deleted = quoteIdentifier(SOFT_DELETED_COLUMN);
   const syncedAt = quoteIdentifier(SYNCED_AT_COLUMN);

@@ -43,8 +43,10 @@ import {
   loadStagingSql,
   mergeSql,
   softDeleteColumnDefinitions,
+  stageName,
   stagingLayout,
   truncateSql,
+  useSchemaSql,
 } from './statements.ts';
 import { stagingText } from './type-map.ts';
 
@@ -108,7 +110,7 @@ export class SnowflakeWriter implements Writer {
       let layout: StagingLayout | null = null;
       if (batch.changes.length > 0) {
         layout = stagingLayout(shape.columns, shape.key, partialColumns(batch, shape));
-        const stage = { database: this.#config.database, schema: this.#config.schema, name: STAGE_TABLE };
+        const stage = stageName(STAGE_TABLE);
         await session.execute(createStagingSql(stage, layout));
         for (const document of stagingDocuments(batch, layout, this.#config.stageChunkBytes)) {
           await session.execute(loadStagingSql(stage, layout), [document]);
@@ -186,6 +188,7 @@ export class SnowflakeWriter implements Writer {
     const schemaKey = JSON.stringify([target.database, target.schema]);
     if (autoCreate && !this.#readySchemas.has(schemaKey)) {
       await session.execute(createSchemaSql(target.database, target.schema));
+      await session.execute(useSchemaSql(this.#config.database, this.#config.schema));
       this.#readySchemas.add(schemaKey);
     }
     if (autoCreate) await session.execute(createTableSql(target, shape.columns, shape.key, this.#config.softDelete));
