@@ -5,6 +5,9 @@
  * joins. Needs the broker of `scripts/services.sh up` (127.0.0.1:9092).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { loadConfluentModule } from '../../../src/kafka/confluent-client.ts';
 import { createKafkaAdmin, createKafkaSource } from '../../../src/kafka/index.ts';
@@ -73,7 +76,24 @@ function expectedValues(produced: readonly ProducedValue[], partition: number): 
   return produced.filter((record) => record.partition === partition).map((record) => record.value);
 }
 
+const installScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../scripts/install-confluent-kafka.sh');
+
+/**
+ * Null when the confluent client loads; else why not. Builds the native binding first when it is
+ * missing (scripts/install-confluent-kafka.sh, about a minute, cached), unless
+ * SLUICE_TEST_BUILD_CONFLUENT=0. Checked in a child process first: a failed import() would stay
+ * cached in this process.
+ */
 async function confluentUnavailableReason(): Promise<string | null> {
+  if (spawnSync(installScript, ['--check']).status !== 0) {
+    if (process.env.SLUICE_TEST_BUILD_CONFLUENT === '0') {
+      return 'the native binding of @confluentinc/kafka-javascript is not built and SLUICE_TEST_BUILD_CONFLUENT=0';
+    }
+    const build = spawnSync(installScript, [], { encoding: 'utf8', timeout: 600_000 });
+    if (build.status !== 0) {
+      return `scripts/install-confluent-kafka.sh failed (exit ${build.status}): ${build.stderr.trim().split('\n').slice(-5).join(' | ')}`;
+    }
+  }
   try {
     await loadConfluentModule();
     return null;
@@ -224,6 +244,28 @@ for (const client of ['kafkajs', 'confluent'] as const satisfies readonly KafkaC
       assert.deepEqual(valuesOf(secondMember, 1), expectedValues(produced, 1).slice(7));
       assert.deepEqual(valuesOf(secondMember, 2), expectedValues(extra, 2));
       assert.deepEqual(secondMember.violations, []);
+    });
+
+    test('a slow onBatch longer than the session timeout keeps the membership (heartbeats go on)', async (t) => {
+      if (skipReason !== null) return t.skip(skipReason);
+      const topic = await newTopic('kafka-src-heartbeat');
+      const produced = await produce(topic, 5, 'heartbeat');
+      const sessionTimeoutMs = 6_000; // the broker's group.min.session.timeout.ms
+      let slowDone = false;
+      const handlers = new RecordingHandlers(async () => {
+        if (slowDone) return;
+        slowDone = true;
+        const until = Date.now() + sessionTimeoutMs + 2_000;
+        await waitUntil('the slow batch has outlived the session timeout', () => Date.now() >= until, sessionTimeoutMs + 10_000);
+      });
+      const source = createKafkaSource({ ...sourceOptions(topic, uniqueName('g-heartbeat')), sessionTimeoutMs, heartbeatIntervalMs: 1_000 }, client);
+      running.push(source);
+      await source.start(handlers);
+      await waitUntil('every record is delivered', () => handlers.records.length >= produced.length, 40_000);
+      assert.equal(handlers.revokedEvents.length, 0, 'no rebalance: the member stayed in the group');
+      assert.equal(handlers.assignedEvents.length, 1);
+      assert.deepEqual(handlers.violations, []);
+      await source.stop();
     });
 
     test('a second member joining revokes and assigns the right partitions', async (t) => {
