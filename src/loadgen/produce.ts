@@ -49,8 +49,12 @@ export interface ProduceOptions {
   readonly createTopics?: boolean;
   /** Topic configuration for created topics, e.g. { 'cleanup.policy': 'compact' }. */
   readonly topicConfig?: Readonly<Record<string, string>>;
-  /** Records per send (default 2,000) and bytes per send (default 4 MiB), per lane. */
+  /** Records per send per lane (default 2,000). */
   readonly batchRecords?: number;
+  /**
+   * Bytes per partition per send (default 900,000): kafkajs sends one record batch per
+   * partition, which must stay under the broker's message.max.bytes (1 MiB by default).
+   */
   readonly batchBytes?: number;
   /** Send lanes = batches in flight at once (default 4). */
   readonly lanes?: number;
@@ -70,6 +74,8 @@ export interface ProduceOptions {
 
 interface Lane {
   readonly pending: Map<string, Message[]>;
+  /** Pending bytes per `topic#partition`. */
+  readonly partitionBytes: Map<string, number>;
   pendingRecords: number;
   pendingBytes: number;
   inflight: Promise<void> | null;
@@ -135,9 +141,10 @@ export async function sendWorkload(producer: BatchSender, workload: Workload, op
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const schedule = options.schedule && options.schedule.length > 0 ? options.schedule : [{ eventsPerSecond: null }];
   const batchRecords = options.batchRecords ?? 2000;
-  const batchBytes = options.batchBytes ?? 4 * 1024 * 1024;
+  const batchBytes = options.batchBytes ?? 900_000;
   const lanes: Lane[] = Array.from({ length: Math.max(1, options.lanes ?? 4) }, () => ({
     pending: new Map(),
+    partitionBytes: new Map(),
     pendingRecords: 0,
     pendingBytes: 0,
     inflight: null,
@@ -178,6 +185,7 @@ export async function sendWorkload(producer: BatchSender, workload: Workload, op
     const records = lane.pendingRecords;
     const bytes = lane.pendingBytes;
     lane.pending.clear();
+    lane.partitionBytes.clear();
     lane.pendingRecords = 0;
     lane.pendingBytes = 0;
     lane.inflight = producer
@@ -222,8 +230,11 @@ export async function sendWorkload(producer: BatchSender, workload: Workload, op
     }
     sentInPhase += 1;
     const lane = lanes[laneOf(record, topicIndex, lanes.length)]!;
-    addToLane(lane, record);
-    if (lane.pendingRecords >= batchRecords || lane.pendingBytes >= batchBytes) await flushLane(lane);
+    const partitionId = `${record.topic}#${record.partition}`;
+    const size = recordSize(record);
+    if ((lane.partitionBytes.get(partitionId) ?? 0) + size > batchBytes) await flushLane(lane);
+    addToLane(lane, record, partitionId, size);
+    if (lane.pendingRecords >= batchRecords) await flushLane(lane);
     report(false);
   }
   await flushAll();
@@ -238,7 +249,11 @@ function laneOf(record: WorkloadRecord, topicIndex: ReadonlyMap<string, number>,
   return ((topicIndex.get(record.topic) ?? 0) * 7 + record.partition) % laneCount;
 }
 
-function addToLane(lane: Lane, record: WorkloadRecord): void {
+function recordSize(record: WorkloadRecord): number {
+  return (record.key?.length ?? 0) + (record.value?.length ?? 0);
+}
+
+function addToLane(lane: Lane, record: WorkloadRecord, partitionId: string, size: number): void {
   let messages = lane.pending.get(record.topic);
   if (!messages) {
     messages = [];
@@ -252,5 +267,6 @@ function addToLane(lane: Lane, record: WorkloadRecord): void {
     headers: record.headers,
   });
   lane.pendingRecords += 1;
-  lane.pendingBytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  lane.pendingBytes += size;
+  lane.partitionBytes.set(partitionId, (lane.partitionBytes.get(partitionId) ?? 0) + size);
 }
