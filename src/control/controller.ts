@@ -29,7 +29,7 @@
  *   controller.recordLag({ at: now, partitions: [...] });
  *   controller.setRetention(topic, { ms, bytes });               // from KafkaAdmin.retention
  *
- *   // once per intervalMs:
+ *   // once per interval (1 s is a good default; slower sinks tolerate more):
  *   const d = controller.tick(now);
  *   limit.concurrency = d.concurrency;        // p-limit ≥ 6: the limit is a settable property
  *   batcher.maxRows = d.batchSize;            // applies to batches cut from now on
@@ -62,8 +62,6 @@ import { earliestBreach, type PartitionEta, type RetentionPolicy, timeToRetentio
 import { type StageDiagnosis, type StageName, StageMeters } from './stages.ts';
 
 export interface ControllerConfig {
-  /** How often the pipeline calls tick(); used to judge "repeated" conditions. */
-  readonly intervalMs: number;
   /** SLUICE_MAX_INFLIGHT_BYTES: buffered + in-flight bytes never exceed it. */
   readonly maxInflightBytes: number;
   /** What the source may still deliver after pause(): ≥ fetch.max.bytes × brokers fetched from. */
@@ -84,7 +82,6 @@ export interface ControllerConfig {
 }
 
 export const defaultControllerConfig: ControllerConfig = {
-  intervalMs: 1_000,
   maxInflightBytes: 256 * 1024 * 1024,
   headroomBytes: 52_428_800,
   resumeFraction: 0.5,

@@ -100,7 +100,6 @@ export function simulate(params: ScenarioParams, pinned: PinnedSettings | null =
   const c = params.controller;
   const recordBytes = params.topic.record_bytes;
   const controller = new Controller({
-    intervalMs: p.tick_ms,
     maxInflightBytes: c.max_inflight_bytes,
     headroomBytes: p.fetch_max_bytes,
     batchSize:
