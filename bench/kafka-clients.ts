@@ -2,13 +2,15 @@
  * Benchmark: consume a backlog of 1M records of ~1 KB from a 4-partition topic with each
  * KafkaSource implementation (kafkajs, @confluentinc/kafka-javascript), on the real local broker.
  *
- *   node --import tsx bench/kafka-clients.ts [--records 1000000] [--record-size 1000] [--clients kafkajs,confluent]
+ *   node --import tsx bench/kafka-clients.ts [--records 1000000] [--record-size 1000] [--clients kafkajs,confluent] [--repeat 3]
  *
  * The topic is produced once, by Kafka's own ProducerPerformance (scripts/kafka-cli.sh) when it
  * is available, else by batched kafkajs sends. Each client then consumes all of it in a fresh
  * consumer group, in its own child process, so CPU seconds (process.cpuUsage, which includes
  * librdkafka's threads) and peak RSS (resourceUsage().maxRSS) belong to that client alone.
  * onBatch only counts, and the newest offsets are committed once a second, as the pipeline does.
+ * The clients take turns (kafkajs, confluent, kafkajs, ...) `--repeat` times, so load from other
+ * work on the machine spreads over both; ratios compare the medians.
  * Writes bench/results/kafka-clients.json. Needs `scripts/services.sh up`.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -200,6 +202,27 @@ async function produce(topic: string, records: number, recordSize: number): Prom
   return { producer: 'kafkajs batched sends of 2000 records', seconds: (performance.now() - startedAt) / 1000 };
 }
 
+/** Per-metric medians of one client's runs (each metric on its own, so not one actual run). */
+function medianRun(runs: readonly ConsumeResult[]): Omit<ConsumeResult, 'config' | 'system'> | undefined {
+  if (runs.length === 0) return undefined;
+  const median = (pick: (run: ConsumeResult) => number): number => {
+    const sorted = runs.map(pick).sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  };
+  return {
+    events: median((run) => run.events),
+    seconds: round(median((run) => run.seconds), 2),
+    events_per_s: Math.round(median((run) => run.events_per_s)),
+    p50_ms: round(median((run) => run.p50_ms), 3),
+    p99_ms: round(median((run) => run.p99_ms), 3),
+    peak_rss_mib: round(median((run) => run.peak_rss_mib), 1),
+    cpu_s: round(median((run) => run.cpu_s), 2),
+    batches: median((run) => run.batches),
+    mean_batch_records: round(median((run) => run.mean_batch_records), 1),
+  };
+}
+
 function runChild(client: KafkaClientName, topic: string, records: number): Promise<ConsumeResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -234,6 +257,7 @@ async function main(): Promise<void> {
       'record-size': { type: 'string', default: '1000' },
       clients: { type: 'string', default: 'kafkajs,confluent' },
       'keep-topic': { type: 'boolean', default: false },
+      repeat: { type: 'string', default: '3' },
     },
   });
   const records = Number(values.records);
@@ -252,25 +276,29 @@ async function main(): Promise<void> {
     await createTopic(topic);
     production = await produce(topic, records, recordSize);
   }
-  const runs: ConsumeResult[] = [];
+  const repeat = Number(values.repeat);
+  const measured = clients.filter((client) => {
+    if (client !== 'confluent' || confluentAvailable()) return true;
+    notes.push('confluent client not measured: its native binding is not built (scripts/install-confluent-kafka.sh)');
+    return false;
+  });
+  const runs: (ConsumeResult & { run: number })[] = [];
   try {
-    for (const client of clients) {
-      if (client === 'confluent' && !confluentAvailable()) {
-        notes.push('confluent client not measured: its native binding is not built (scripts/install-confluent-kafka.sh)');
-        continue;
+    for (let run = 1; run <= repeat; run++) {
+      for (const client of measured) {
+        console.log(`run ${run}/${repeat}: consuming ${records} records with ${client} ...`);
+        const result = await runChild(client, topic, records);
+        console.log(JSON.stringify(result));
+        runs.push({ run, ...result });
       }
-      console.log(`consuming ${records} records with ${client} ...`);
-      const result = await runChild(client, topic, records);
-      console.log(JSON.stringify(result));
-      runs.push(result);
     }
   } finally {
     if (!reuse && !values['keep-topic']) await deleteTopic(topic);
   }
 
-  const byClient = new Map(runs.map((run) => [run.config.client, run]));
-  const kafkajsRun = byClient.get('kafkajs');
-  const confluentRun = byClient.get('confluent');
+  const medians = Object.fromEntries(measured.map((client) => [client, medianRun(runs.filter((run) => run.config.client === client))]));
+  const kafkajsRun = medians.kafkajs;
+  const confluentRun = medians.confluent;
   const ratios: Record<string, number> =
     kafkajsRun && confluentRun
       ? {
@@ -296,6 +324,7 @@ async function main(): Promise<void> {
       peak_rss_mib: 'peak resident set of the consuming process (its own child process)',
     },
     runs,
+    medians,
     ratios,
     notes,
   };
