@@ -39,6 +39,18 @@
  *
  *   controller.snapshot()                      // status page, /metrics, CLI
  *
+ * Notes for the pipeline:
+ *   - A retried batch keeps its p-limit slot while it waits; honour SinkError.retryAfterMs for
+ *     the delay. Lowering `limit.concurrency` lets running writes finish.
+ *   - Record stage activity where it happens: fetch (busy while handling a fetch; back-pressured
+ *     while paused for memory or sink), decode (busy), batch-queue (back-pressured while a full
+ *     batch waits for a write slot), write (begin/end per attempt: the controller sets the
+ *     meter's parallelism to the concurrency), commit (busy while committing).
+ *   - Fixed settings (benchmarks, or an operator override): pass min = max = initial for batch
+ *     size and concurrency; lag, retention, stage diagnosis and the memory bound still work.
+ *   - Persist snapshot().lastGoodConcurrency and pass it back as concurrency.initial after a
+ *     restart for a warm start.
+ *
  * Decisions, in order of precedence:
  *   1. backpressure errors in the interval → concurrency × backpressureDecreaseRatio and batch
  *      × shrinkFactor; repeated at the minimum, or no success for saturationMs → the sink is

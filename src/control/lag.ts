@@ -36,7 +36,11 @@ export interface PartitionLagObservation {
   readonly committedOffset: bigint | null;
   /** Next offset the consumer will fetch, when the source knows it. */
   readonly fetchPosition?: bigint | null;
-  /** Age of the oldest event read but not yet durably written (ms), when known. */
+  /**
+   * Age (ms) of the oldest record not yet durably written — the record at the committed offset —
+   * when known (its Kafka timestamp, if it has been fetched); null lets retention estimates fall
+   * back to lag ÷ production rate.
+   */
   readonly oldestUnwrittenAgeMs?: number | null;
 }
 

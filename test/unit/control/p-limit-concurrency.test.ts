@@ -40,4 +40,5 @@ test('p-limit follows a changing concurrency decision', async () => {
     return limit.activeCount === 0 && limit.pendingCount === 0;
   }, 'everything finished');
   await Promise.all(tasks);
+  assert.equal(limit.concurrency, 2);
 });
