@@ -5,7 +5,8 @@
  *       generate only, report events/s and MB/s (how fast the generator is, no Kafka)
  *   node --import tsx src/loadgen/cli.ts produce --brokers 127.0.0.1:9092 --events 100000 \
  *       --tables measurements,toasty,composite --partitions 4 --rate 2000 --burst-after 30
- *       produce to Kafka: --rate records/s (omit for flat out), --burst-after N seconds then flat out
+ *       produce to Kafka: --rate records/s (omit for flat out), --burst-after N seconds then flat out,
+ *       --client kafkajs|confluent (librdkafka: several times faster, needs its native binding)
  *
  * Common options: --seed, --topic-prefix, --no-schemas, --mix insert:4,update:4,delete:1,keyChange:0.5,truncate:0
  */
@@ -28,6 +29,7 @@ const { positionals, values } = parseArgs({
     brokers: { type: 'string', default: '127.0.0.1:9092' },
     rate: { type: 'string' },
     'burst-after': { type: 'string' },
+    client: { type: 'string', default: 'kafkajs' },
   },
 });
 
@@ -76,6 +78,7 @@ if (positionals[0] === 'measure') {
     values['burst-after'] === undefined ? [{ eventsPerSecond: rate }] : [{ eventsPerSecond: rate, seconds: Number(values['burst-after']) }, { eventsPerSecond: null }];
   const result = await produceWorkload(workload, {
     brokers: values.brokers.split(','),
+    client: values.client === 'confluent' ? 'confluent' : 'kafkajs',
     schedule,
     onProgress: (progress) =>
       console.log(`${progress.elapsedSeconds.toFixed(1)} s: ${progress.records} records acked, ${Math.round(progress.recordsPerSecond)}/s (phase ${progress.phase})`),

@@ -44,6 +44,7 @@ export { murmur2, partitionForKey } from './murmur2.ts';
 export { Prng } from './prng.ts';
 export {
   type BatchSender,
+  type OutgoingBatch,
   type ProduceOptions,
   type ProduceProgress,
   type ProduceResult,

@@ -10,7 +10,8 @@
  * Backpressure: when a lane's next batch is full while the previous one is still in flight,
  * generation waits for it (memory stays bounded by lanes × batch size).
  */
-import { type Admin, CompressionTypes, Kafka, logLevel, type Message, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, CompressionTypes, Kafka, logLevel, type Message, Partitioners } from 'kafkajs';
+import { loadConfluentModule } from '../kafka/confluent-client.ts';
 import type { Workload, WorkloadRecord } from './workload.ts';
 
 export interface RatePhase {
@@ -60,6 +61,11 @@ export interface ProduceOptions {
   readonly lanes?: number;
   readonly compression?: 'none' | 'gzip';
   /**
+   * Producer client: 'kafkajs' (default, pure JS) or 'confluent' (@confluentinc/kafka-javascript,
+   * librdkafka; several times less CPU per record, needs its native binding built).
+   */
+  readonly client?: 'kafkajs' | 'confluent';
+  /**
    * Idempotent producer (default true): a send retried after a timeout cannot duplicate
    * records, so the topic holds exactly the generated records (counts in tests and benchmarks).
    */
@@ -91,17 +97,62 @@ export async function produceWorkload(workload: Workload, options: ProduceOption
     logLevel: logLevel.ERROR,
   });
   if (options.createTopics ?? true) await createTopics(kafka.admin(), workload, options.topicConfig ?? {});
-  const producer = kafka.producer({
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    idempotent: options.idempotent ?? true,
-  });
+  const producer = options.client === 'confluent' ? await confluentSender(options) : kafkajsSender(kafka, options);
   await producer.connect();
   try {
     return await sendWorkload(producer, workload, options);
   } finally {
     await producer.disconnect();
   }
+}
+
+/** One batch of messages for several topics, with partitions chosen by the workload. */
+export interface OutgoingBatch {
+  readonly topicMessages: { topic: string; messages: Message[] }[];
+}
+
+/** What sending needs from a producer (acks=all and compression are the producer's settings). */
+export interface BatchSender {
+  sendBatch(batch: OutgoingBatch): Promise<unknown>;
+}
+
+interface ConnectedSender extends BatchSender {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+function kafkajsSender(kafka: Kafka, options: ProduceOptions): ConnectedSender {
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: options.idempotent ?? true,
+  });
+  const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  return {
+    connect: () => producer.connect(),
+    disconnect: () => producer.disconnect(),
+    sendBatch: (batch) => producer.sendBatch({ topicMessages: batch.topicMessages, acks: -1, compression }),
+  };
+}
+
+async function confluentSender(options: ProduceOptions): Promise<ConnectedSender> {
+  const { KafkaJS } = await loadConfluentModule();
+  const producer = new KafkaJS.Kafka({
+    kafkaJS: { clientId: options.clientId ?? 'sluice-loadgen', brokers: [...options.brokers], logLevel: KafkaJS.logLevel.ERROR },
+  }).producer({
+    kafkaJS: {
+      acks: -1,
+      idempotent: options.idempotent ?? true,
+      allowAutoTopicCreation: false,
+      compression: options.compression === 'gzip' ? KafkaJS.CompressionTypes.GZIP : KafkaJS.CompressionTypes.None,
+    },
+    'linger.ms': 5,
+  });
+  return {
+    connect: () => producer.connect(),
+    disconnect: () => producer.disconnect(),
+    sendBatch: (batch) => producer.sendBatch({ topicMessages: batch.topicMessages }),
+  };
 }
 
 async function createTopics(admin: Admin, workload: Workload, topicConfig: Readonly<Record<string, string>>): Promise<void> {
@@ -132,9 +183,6 @@ async function createTopics(admin: Admin, workload: Workload, topicConfig: Reado
   }
 }
 
-/** The part of a kafkajs Producer that sending needs (a test can pass a fake). */
-export type BatchSender = Pick<Producer, 'sendBatch'>;
-
 /** Sends the workload's records through an already connected producer (no topic creation). */
 export async function sendWorkload(producer: BatchSender, workload: Workload, options: Omit<ProduceOptions, 'brokers'>): Promise<ProduceResult> {
   const now = options.now ?? (() => performance.now());
@@ -150,7 +198,6 @@ export async function sendWorkload(producer: BatchSender, workload: Workload, op
     inflight: null,
   }));
   const topicIndex = new Map(workload.topics().map((spec, index) => [spec.topic, index]));
-  const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 
   let acked = 0;
   let ackedBytes = 0;
@@ -189,7 +236,7 @@ export async function sendWorkload(producer: BatchSender, workload: Workload, op
     lane.pendingRecords = 0;
     lane.pendingBytes = 0;
     lane.inflight = producer
-      .sendBatch({ topicMessages, acks: -1, compression })
+      .sendBatch({ topicMessages })
       .then(() => {
         acked += records;
         ackedBytes += bytes;

@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ProducerBatch, RecordMetadata } from 'kafkajs';
-import { type BatchSender, sendWorkload } from '../../../src/loadgen/produce.ts';
+import { type BatchSender, type OutgoingBatch, sendWorkload } from '../../../src/loadgen/produce.ts';
 import { Prng } from '../../../src/loadgen/prng.ts';
 import { createWorkload, type WorkloadOptions } from '../../../src/loadgen/workload.ts';
 
@@ -30,11 +29,10 @@ describe('sendWorkload', () => {
     let virtualMs = 0;
     const sent: SentMessage[] = [];
     const sender: BatchSender = {
-      sendBatch: async (batch: ProducerBatch): Promise<RecordMetadata[]> => {
-        for (const { topic, messages } of batch.topicMessages ?? []) {
+      sendBatch: async (batch: OutgoingBatch): Promise<void> => {
+        for (const { topic, messages } of batch.topicMessages) {
           for (const message of messages) sent.push({ topic, partition: message.partition!, value: String(message.value), at: virtualMs });
         }
-        return [];
       },
     };
     const result = await sendWorkload(sender, createWorkload(noDeletes), {
@@ -61,15 +59,14 @@ describe('sendWorkload', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const sender: BatchSender = {
-      sendBatch: async (batch: ProducerBatch): Promise<RecordMetadata[]> => {
+      sendBatch: async (batch: OutgoingBatch): Promise<void> => {
         inFlight += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);
         for (let tick = rng.int(20); tick > 0; tick--) await new Promise((resolve) => setImmediate(resolve));
-        for (const { topic, messages } of batch.topicMessages ?? []) {
+        for (const { topic, messages } of batch.topicMessages) {
           for (const message of messages) sent.push({ topic, partition: message.partition!, value: String(message.value), at: 0 });
         }
         inFlight -= 1;
-        return [];
       },
     };
     const options: WorkloadOptions = { ...noDeletes, events: 3000, mix: { insert: 2, update: 3, delete: 1, keyChange: 1, truncate: 0 } };
