@@ -74,6 +74,11 @@ import { earliestBreach, type PartitionEta, type RetentionPolicy, timeToRetentio
 import { type StageDiagnosis, type StageName, StageMeters } from './stages.ts';
 
 export interface ControllerConfig {
+  /**
+   * How often the pipeline calls tick() (ms). The logic itself counts intervals, not ms; this is
+   * carried so the service keeps its control settings in one place.
+   */
+  readonly intervalMs: number;
   /** SLUICE_MAX_INFLIGHT_BYTES: buffered + in-flight bytes never exceed it. */
   readonly maxInflightBytes: number;
   /** What the source may still deliver after pause(): ≥ fetch.max.bytes × brokers fetched from. */
@@ -94,6 +99,7 @@ export interface ControllerConfig {
 }
 
 export const defaultControllerConfig: ControllerConfig = {
+  intervalMs: 1_000,
   maxInflightBytes: 256 * 1024 * 1024,
   headroomBytes: 52_428_800,
   resumeFraction: 0.5,
