@@ -87,6 +87,7 @@ export interface Decoder {
 }
 
 const FRAMES_PER_TOPIC = 4;
+const LOSSLESS_RECHECK = 64;
 const UTF8_REPLACEMENT = '\uFFFD';
 
 const SKIP_TOMBSTONE: DecodeResult = Object.freeze({ kind: 'skip', reason: 'tombstone' });
@@ -117,6 +118,13 @@ interface TopicState {
   /** Key schemas synthesised from a bare key payload for a value that has a schema. */
   readonly bareKeys: LruCache<string, CompiledKeySchema>;
   readonly schemaless: SchemalessTables;
+  /**
+   * The last record of this topic needed the lossless parse (e.g. a bigint key beyond 2^53 in
+   * every row): start with it instead of parsing twice; every LOSSLESS_RECHECK-th record tries
+   * JSON.parse again so the topic returns to the fast path when the big numbers stop.
+   */
+  preferLossless: boolean;
+  losslessRecords: number;
 }
 
 type MessageRole = 'key' | 'value';
@@ -195,6 +203,8 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
         lastKeyByValue: new WeakMap(),
         bareKeys: new LruCache(16),
         schemaless: new SchemalessTables(placeholders),
+        preferLossless: false,
+        losslessRecords: 0,
       };
       topics.set(topic, state);
     }
@@ -527,14 +537,23 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     };
   }
 
+  function decodeExactly(record: DecodeInput): DecodeResult {
+    const state = topicState(record.topic);
+    if (state.preferLossless && ++state.losslessRecords % LOSSLESS_RECHECK !== 0) return decodeRecord(record, true);
+    try {
+      const result = decodeRecord(record, false);
+      state.preferLossless = false;
+      return result;
+    } catch (error) {
+      if (error !== NEEDS_LOSSLESS_PARSE) throw error;
+      state.preferLossless = true;
+      return decodeRecord(record, true);
+    }
+  }
+
   function decode(record: DecodeInput): DecodeResult {
     try {
-      try {
-        return decodeRecord(record, false);
-      } catch (error) {
-        if (error !== NEEDS_LOSSLESS_PARSE) throw error;
-        return decodeRecord(record, true);
-      }
+      return decodeExactly(record);
     } catch (error) {
       if (error instanceof DecodeError) throw error;
       if (error instanceof ValueMismatch) throw new DecodeError('cdc.value_mismatch', error.message);

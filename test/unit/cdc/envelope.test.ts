@@ -194,6 +194,23 @@ describe('source metadata', () => {
   });
 });
 
+describe('exact int64 across fast and lossless parsing', () => {
+  it('a topic switching between keys beyond 2^53 and small keys decodes every key exactly', () => {
+    const decoder = createDecoder();
+    const ids = [
+      ...Array.from({ length: 150 }, (_, i) => 2n ** 62n + BigInt(i)),
+      ...Array.from({ length: 150 }, (_, i) => BigInt(i)),
+      ...Array.from({ length: 10 }, (_, i) => -(2n ** 63n) + BigInt(i)),
+    ];
+    for (const id of ids) {
+      const event = upsertOf(decoder.decode(changeRecord(orders, { id }, { op: 'u', after: { id, amount: decimalWire('-0.01', 2) }, stamp })));
+      assert.equal(event.key.get('id'), id);
+      assert.equal(event.row.get('id'), id);
+      assert.equal(event.row.get('amount'), '-0.01');
+    }
+  });
+});
+
 describe('records that are not row changes', () => {
   it('tombstones (null value) are skipped', () => {
     const record = changeRecord(orders, { id: 1n }, { op: 'd', stamp });
