@@ -19,6 +19,7 @@
 import type pg from 'pg';
 import { SinkError } from '../../src/errors.ts';
 import type { ExactlyOnceContext, ExactlyOnceStore, PartitionClaim, TableBatch, TargetTable } from '../../src/writer/types.ts';
+import { inTransaction } from './connection.ts';
 import { toSinkError } from './errors.ts';
 import {
   advisoryLockSql,
@@ -76,24 +77,13 @@ export class PostgresOffsetStore implements ExactlyOnceStore {
     return this.#tablesReady;
   }
 
-  async #createTables(): Promise<void> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+  #createTables(): Promise<void> {
+    return inTransaction(this.#pool, async (client) => {
       await client.query(advisoryLockSql, [`sluice.ddl.schema:${this.#schema}`]);
       await client.query(createSchemaSql(this.#schema));
       await client.query(createEpochsTableSql(this.#schema));
       await client.query(createOffsetsTableSql(this.#schema));
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   async claim(group: string, partitions: readonly PartitionRef[]): Promise<PartitionClaim[]> {
@@ -102,22 +92,15 @@ export class PostgresOffsetStore implements ExactlyOnceStore {
     await this.ensureTables();
     const topics = refs.map((ref) => ref.topic);
     const numbers = refs.map((ref) => ref.partition);
-    const client = await this.#pool.connect().catch((error: unknown) => {
-      throw toSinkError(error, 'connecting to claim partitions');
-    });
-    let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const epochs = await client.query<{ topic: string; partition: number; epoch: number }>(claimEpochsSql(this.#schema), [
-        group,
-        topics,
-        numbers,
-      ]);
-      const offsets = await client.query<{ topic: string; partition: number; table_key: string; applied_offset: string }>(
-        appliedOffsetsSql(this.#schema),
-        [group, topics, numbers],
-      );
-      await client.query('COMMIT');
+      const [epochs, offsets] = await inTransaction(this.#pool, async (client) => [
+        await client.query<{ topic: string; partition: number; epoch: number }>(claimEpochsSql(this.#schema), [group, topics, numbers]),
+        await client.query<{ topic: string; partition: number; table_key: string; applied_offset: string }>(appliedOffsetsSql(this.#schema), [
+          group,
+          topics,
+          numbers,
+        ]),
+      ] as const);
       const applied = new Map<string, Map<string, bigint>>();
       for (const row of offsets.rows) {
         const key = partitionKey(row.topic, row.partition);
@@ -132,12 +115,7 @@ export class PostgresOffsetStore implements ExactlyOnceStore {
         appliedOffsets: applied.get(partitionKey(row.topic, row.partition)) ?? new Map<string, bigint>(),
       }));
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
       throw toSinkError(error, 'claiming partitions');
-    } finally {
-      client.release(broken);
     }
   }
 }

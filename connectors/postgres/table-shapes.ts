@@ -24,6 +24,7 @@ import {
   tableColumnsSql,
   uniqueKeysSql,
 } from './statements.ts';
+import { inTransaction } from './connection.ts';
 import { postgresType } from './type-map.ts';
 
 export interface TableShape {
@@ -90,11 +91,8 @@ export class TableShapes {
     for (const key of this.#known.keys()) if (key.startsWith(prefix)) this.#known.delete(key);
   }
 
-  async #applyDdl(schema: string, table: string, qualified: string, tableSchema: TableSchema): Promise<CatalogState> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+  #applyDdl(schema: string, table: string, qualified: string, tableSchema: TableSchema): Promise<CatalogState> {
+    return inTransaction(this.#pool, async (client) => {
       if ((await client.query(schemaExistsSql, [schema])).rowCount === 0) {
         await client.query(advisoryLockSql, [`sluice.ddl.schema:${schema}`]);
         await client.query(createSchemaSql(schema));
@@ -112,17 +110,8 @@ export class TableShapes {
           this.#logger.info({ event: 'columns-added', table: qualified, columns: missing.map((column) => column.name) }, 'added columns');
         }
       }
-      const after = await readCatalog(client, schema, table);
-      await client.query('COMMIT');
-      return after;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+      return readCatalog(client, schema, table);
+    });
   }
 }
 

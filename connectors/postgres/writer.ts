@@ -23,6 +23,7 @@ import { SinkError } from '../../src/errors.ts';
 import type { Logger } from '../../src/observe/logger.ts';
 import type { TableBatch, WriteContext, WriteResult, Writer } from '../../src/writer/types.ts';
 import type { PostgresConfig } from './config.ts';
+import { PooledConnection } from './connection.ts';
 import { classifyPostgresError, toSinkError } from './errors.ts';
 import { PostgresOffsetStore, checkEpochs, highestOrigins, recordOffsets } from './exactly-once.ts';
 import { StagedBatch } from './staging.ts';
@@ -90,17 +91,12 @@ export class PostgresWriter implements Writer {
     if (origins !== null) await this.exactlyOnce.ensureTables();
     if (staged.rows === 0 && !batch.truncateFirst && (origins === null || origins.size === 0)) return { failures: [] };
 
-    const client = await this.#pool.connect().catch((error: unknown) => {
+    const connection = await PooledConnection.checkout(this.#pool).catch((error: unknown) => {
       throw toSinkError(error, 'connecting to PostgreSQL');
     });
-    let released = false;
-    const release = (error?: Error) => {
-      if (released) return;
-      released = true;
-      client.release(error);
-    };
+    const client = connection.client;
     // Shutdown past its deadline: drop the connection; the server rolls the transaction back.
-    const onAbort = () => release(new Error('write aborted by shutdown'));
+    const onAbort = () => connection.release(new Error('write aborted by shutdown'));
     context.signal.addEventListener('abort', onAbort, { once: true });
     try {
       if (context.signal.aborted) throw abortedError();
@@ -116,11 +112,7 @@ export class PostgresWriter implements Writer {
       await client.query('COMMIT');
       return { failures: [] };
     } catch (error) {
-      if (!released && !context.signal.aborted) {
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-          release(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
-        });
-      }
+      await connection.rollback();
       if (context.signal.aborted) throw abortedError(error);
       const sinkError = toSinkError(error, `writing ${batch.changes.length} changes to ${shape.qualified}`);
       if (sinkError.code === 'pg.undefined_table' || sinkError.code === 'pg.undefined_column') {
@@ -129,7 +121,7 @@ export class PostgresWriter implements Writer {
       throw sinkError;
     } finally {
       context.signal.removeEventListener('abort', onAbort);
-      release();
+      connection.release();
     }
   }
 

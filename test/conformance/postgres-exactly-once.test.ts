@@ -128,6 +128,12 @@ describe('postgres exactly-once store', () => {
     await newOwner.write(batch([change(1, 0, 8n, 'new'), change(2, 0, 7n, 'b')]), context({ [`${topic}:0`]: 2 }));
     await newOwner.write(batch([change(2, 0, 7n, 'b')]), context({ [`${topic}:0`]: 2 }));
     assert.deepEqual(await rows(), ['1=new', '2=b', '3=c2']);
+    // A truncate's own position counts as applied too.
+    await newOwner.write(
+      { table, schema, truncateFirst: true, truncateOrigins: [{ topic, partition: 0, offset: 9n }], changes: [] },
+      context({ [`${topic}:0`]: 2 }),
+    );
+    assert.deepEqual(await rows(), []);
 
     const third = await newStore.claim(group, [
       { topic, partition: 0 },
@@ -136,7 +142,7 @@ describe('postgres exactly-once store', () => {
     assert.deepEqual(
       third.map((claim) => [claim.partition, claim.epoch, [...claim.appliedOffsets]]),
       [
-        [0, 3, [[tableKey, 8n]]],
+        [0, 3, [[tableKey, 9n]]],
         [1, 2, [[tableKey, 13n]]],
       ],
     );

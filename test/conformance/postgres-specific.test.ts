@@ -154,4 +154,29 @@ describe('postgres writer specifics', () => {
     await writer.write(rows(table, 400, 5), idle);
     assert.equal(await count('public.locked'), 15);
   });
+
+  it('reports a connection killed mid-write as retryable and recovers with a fresh connection', async () => {
+    const table: TargetTable = { namespace: 'public', name: 'killed' };
+    const writer = writerWith({ SLUICE_PG_POOL_SIZE: '1', SLUICE_PG_STATEMENT_TIMEOUT_MS: '0' });
+    await writer.write(rows(table, 1, 5), idle);
+    const blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE public.killed IN ACCESS EXCLUSIVE MODE');
+      const write = writer.write(rows(table, 100, 5), idle);
+      await waitFor('the write to wait on the lock', async () => {
+        const killed = await admin.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'sluice'",
+        );
+        return (killed.rowCount ?? 0) > 0;
+      });
+      await expectSinkError(write, 'retryable');
+      await blocker.query('COMMIT');
+    } finally {
+      await blocker.end();
+    }
+    await writer.write(rows(table, 200, 5), idle);
+    assert.equal(await count('public.killed'), 10);
+  });
 });

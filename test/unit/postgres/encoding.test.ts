@@ -1,7 +1,8 @@
 /** PostgreSQL writer pure logic: COPY encoding, identifier quoting, SQL builders, error classes. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UNCHANGED } from '../../../src/cdc/types.ts';
+import { UNCHANGED, type Value } from '../../../src/cdc/types.ts';
+import { StagedBatch } from '../../../connectors/postgres/staging.ts';
 import { classifyPostgresError } from '../../../connectors/postgres/errors.ts';
 import { InvalidIdentifierError, quoteIdentifier, upsertGroupSql } from '../../../connectors/postgres/statements.ts';
 import { UnencodableValueError, copyField, postgresType } from '../../../connectors/postgres/type-map.ts';
@@ -41,6 +42,48 @@ describe('postgres COPY encoding', () => {
     assert.throws(() => copyField({ kind: 'int32' }, 'x'), UnencodableValueError);
     assert.throws(() => copyField({ kind: 'int64' }, 2 ** 60), UnencodableValueError);
     assert.throws(() => copyField({ kind: 'string' }, UNCHANGED), UnencodableValueError);
+  });
+});
+
+describe('postgres staging', () => {
+  it('groups upserts by the columns they carry and stages deletes with key values only', () => {
+    const schema = {
+      columns: [
+        { name: 'id', type: { kind: 'int32' }, optional: false },
+        { name: 'a', type: { kind: 'string' }, optional: true },
+        { name: 'b', type: { kind: 'string' }, optional: true },
+      ],
+      key: ['id'],
+      fingerprint: 'f',
+    } as const;
+    const change = (kind: 'upsert' | 'delete', values: Record<string, Value>) => ({
+      kind,
+      key: new Map<string, Value>([['id', values.id ?? null]]),
+      row: new Map(Object.entries(values)),
+      version: 0n,
+      origins: [],
+      sourceTsMs: 0,
+    });
+    const staged = new StagedBatch({
+      table: { namespace: null, name: 't' },
+      schema,
+      truncateFirst: false,
+      truncateOrigins: [],
+      changes: [
+        change('upsert', { id: 1, a: 'x', b: 'y' }),
+        change('upsert', { id: 2, a: 'x', b: UNCHANGED }),
+        change('upsert', { id: 3, a: null }),
+        change('delete', { id: 4 }),
+        change('upsert', { id: 5, a: 'z', b: 'w' }),
+      ],
+    });
+    const text = [...staged.chunks()].join('');
+    assert.equal(text, '1\tx\ty\t0\n2\tx\t\\N\t1\n3\t\\N\t\\N\t1\n4\t\\N\t\\N\t-1\n5\tz\tw\t0\n');
+    assert.deepEqual(
+      staged.groups.map((group) => group.columns.map((column) => column.name)),
+      [['id', 'a', 'b'], ['id', 'a']],
+    );
+    assert.equal(staged.deletes, 1);
   });
 });
 
