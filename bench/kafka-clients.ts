@@ -266,6 +266,8 @@ async function main(): Promise<void> {
     return;
   }
   const recordSize = Number(values['record-size']);
+  // Other work on the machine shows in wall-clock figures more than in CPU seconds; keep a trace.
+  const loadAverageAtStart = os.loadavg().map((load) => round(load, 2));
   const clients = values.clients.split(',') as KafkaClientName[];
   const topic = values.topic ?? `bench-kafka-clients-${randomBytes(4).toString('hex')}`;
   const reuse = values.topic !== undefined;
@@ -315,6 +317,8 @@ async function main(): Promise<void> {
       cpu: os.cpus()[0]?.model ?? 'unknown',
       memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
       node: process.version,
+      load_average_at_start: loadAverageAtStart,
+      load_average_at_end: os.loadavg().map((load) => round(load, 2)),
     },
     production,
     metrics: {
