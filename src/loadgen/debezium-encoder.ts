@@ -37,7 +37,12 @@ export interface SourceStamp {
   readonly lsn: bigint;
   /** LSN of the last commit before this event (first element of source.sequence). */
   readonly lastCommitLsn: bigint | null;
+  /** source.snapshot; default 'false' (streaming). */
+  readonly snapshot?: SnapshotMarker;
 }
+
+/** io.debezium.connector.SnapshotRecord, as written in source.snapshot. */
+export type SnapshotMarker = 'true' | 'first' | 'first_in_data_collection' | 'last_in_data_collection' | 'last' | 'false';
 
 /** One column's value in an `after` image: a real value or "unchanged TOAST". */
 export type AfterValue = Value | typeof UNCHANGED_TOAST;
@@ -85,7 +90,7 @@ export class DebeziumTableEncoder {
     this.fieldPrefixes = table.columns.map((column) => `${jsonString(column.name)}:`);
     this.sourcePrefix = `{"version":${jsonString(options.connectorVersion)},"connector":"postgresql","name":${jsonString(options.topicPrefix)},"ts_ms":`;
     this.sourceMiddle = `,"schema":${jsonString(table.schema)},"table":${jsonString(table.name)},"txId":`;
-    this.dbText = `,"snapshot":"false","db":${jsonString(options.database)},"sequence":`;
+    this.dbText = `,"db":${jsonString(options.database)},"sequence":`;
   }
 
   /** Key values in key order → the Kafka record key. */
@@ -160,6 +165,7 @@ export class DebeziumTableEncoder {
     const source =
       this.sourcePrefix +
       sourceMs +
+      `,"snapshot":"${stamp.snapshot ?? 'false'}"` +
       this.dbText +
       `"[${lastCommit},\\"${stamp.lsn}\\"]"` +
       `,"ts_us":${stamp.sourceMicros},"ts_ns":${stamp.sourceMicros}000` +

@@ -21,8 +21,11 @@
  * - Deterministic: the same options (seed included) give the same records, byte for byte, and
  *   the same expected state. No Math.random; with `clock: {kind: 'wall'}` only the timestamps
  *   (source.ts_*, envelope ts_*, record timestamp) follow the wall clock.
- * - `events` counts change events (c, u, d, t records); tombstones come on top. A key change is
- *   two change events (delete + create) plus the tombstone.
+ * - `events` counts streaming change events (c, u, d, t records); tombstones come on top. A key
+ *   change is two change events (delete + create) plus the tombstone. `snapshotRowsPerTable`
+ *   adds an initial snapshot before them (op r, source.snapshot first/true/…/last).
+ * - Every event of a source transaction carries its txId and commit time (source.ts_*); LSNs
+ *   grow with every event; a key change's delete and create share one LSN.
  * - Records of one key are generated in source order and land in one partition (murmur2 of the
  *   serialized key, as Kafka Connect's producer does, unless a partitioner is given), so a sink
  *   that applies each partition in order reaches `expectedState()`.
@@ -39,7 +42,7 @@
  */
 export { canonicalPostgresText, canonicalValueText } from './canonical-text.ts';
 export { TOAST_PLACEHOLDER } from './column-types.ts';
-export { DebeziumTableEncoder, type EncoderOptions, type SourceStamp, UNCHANGED_TOAST } from './debezium-encoder.ts';
+export { DebeziumTableEncoder, type EncoderOptions, type SnapshotMarker, type SourceStamp, UNCHANGED_TOAST } from './debezium-encoder.ts';
 export { murmur2, partitionForKey } from './murmur2.ts';
 export { Prng } from './prng.ts';
 export {

@@ -4,7 +4,7 @@
  */
 import type { Row, Value } from '../cdc/types.ts';
 import { canonicalValueText } from './canonical-text.ts';
-import { type AfterValue, DebeziumTableEncoder, type SourceStamp, UNCHANGED_TOAST } from './debezium-encoder.ts';
+import { type AfterValue, DebeziumTableEncoder, type SnapshotMarker, type SourceStamp, UNCHANGED_TOAST } from './debezium-encoder.ts';
 import { partitionForKey } from './murmur2.ts';
 import { Prng } from './prng.ts';
 import type { GenerationContext, ShapeName, TableDefinition } from './table-definition.ts';
@@ -55,6 +55,11 @@ export interface WorkloadOptions {
   readonly tables: readonly (ShapeName | TableSpec)[];
   /** Change events to generate (records with a value: c, u, d, t); tombstones come on top. */
   readonly events: number;
+  /**
+   * Rows per table read by an initial snapshot (op 'r', source.snapshot first/true/…/last)
+   * before the `events` streaming events; default 0.
+   */
+  readonly snapshotRowsPerTable?: number;
   readonly mix?: Partial<OpMix>;
   /** Partitions per topic; default 1. */
   readonly partitions?: number;
@@ -94,7 +99,7 @@ export interface WorkloadRecord {
   /** source.table */
   readonly table: string;
   /** The event's op; null for a tombstone. */
-  readonly op: 'c' | 'u' | 'd' | 't' | null;
+  readonly op: 'r' | 'c' | 'u' | 'd' | 't' | null;
   /** source.lsn (a tombstone carries its delete's). */
   readonly lsn: bigint;
 }
@@ -106,6 +111,7 @@ export interface TopicSpec {
 
 export interface WorkloadStats {
   changeEvents: number;
+  snapshotReads: number;
   tombstones: number;
   inserts: number;
   updates: number;
@@ -140,6 +146,7 @@ interface TableState {
 }
 
 const SYNTHETIC_START_MICROS = Date.UTC(2026, 0, 1) * 1000;
+const FIRST_TX_ID = 760n;
 
 export class Workload {
   private readonly tables: TableState[];
@@ -149,6 +156,7 @@ export class Workload {
   private readonly partitioner: Partitioner;
   private readonly stats_: WorkloadStats = {
     changeEvents: 0,
+    snapshotReads: 0,
     tombstones: 0,
     inserts: 0,
     updates: 0,
@@ -161,8 +169,10 @@ export class Workload {
   private started = false;
   private lsn = 24_000_000n;
   private lastCommitLsn: bigint | null = null;
-  private txId = 760n;
+  private txId = FIRST_TX_ID;
   private txRemaining = 0;
+  /** Commit time of the current source transaction: every event of a transaction carries it. */
+  private txCommitMicros = 0;
 
   constructor(private readonly options: WorkloadOptions) {
     if (!Number.isInteger(options.events) || options.events < 0) throw new RangeError('events must be a non-negative integer');
@@ -233,6 +243,7 @@ export class Workload {
     if (this.started) throw new Error('a workload can be iterated once; create another with the same seed');
     this.started = true;
     const out: WorkloadRecord[] = [];
+    yield* this.snapshot(out);
     let remaining = this.options.events;
     let index = 0;
     while (remaining > 0) {
@@ -245,6 +256,54 @@ export class Workload {
         yield record;
       }
     }
+  }
+
+  /**
+   * The initial snapshot: every table's rows read in one snapshot transaction at one LSN, markers
+   * as RelationalSnapshotChangeEventSource resolves them (last > first > last in table > first
+   * in table > true).
+   */
+  private *snapshot(out: WorkloadRecord[]): Generator<WorkloadRecord, void, undefined> {
+    const perTable = this.options.snapshotRowsPerTable ?? 0;
+    if (perTable <= 0) return;
+    this.advanceClock(0);
+    this.lsn += 1000n;
+    const snapshotLsn = this.lsn;
+    const snapshotTxId = this.txId;
+    this.tables.forEach((table, tableIndex) => {
+      for (let row = 0; row < perTable; row++) {
+        const firstInSnapshot = tableIndex === 0 && row === 0;
+        const lastInSnapshot = tableIndex === this.tables.length - 1 && row === perTable - 1;
+        const marker: SnapshotMarker = lastInSnapshot
+          ? 'last'
+          : firstInSnapshot
+            ? 'first'
+            : row === perTable - 1
+              ? 'last_in_data_collection'
+              : row === 0
+                ? 'first_in_data_collection'
+                : 'true';
+        const readMicros = this.context.nowMicros + row;
+        const stamp: SourceStamp = {
+          sourceMicros: readMicros,
+          processedMicros: readMicros + 1000,
+          txId: snapshotTxId,
+          lsn: snapshotLsn,
+          lastCommitLsn: null,
+          snapshot: marker,
+        };
+        const live = this.newRow(table, false);
+        live.values = this.freshValues(table, live.keyValues);
+        this.addRow(table, live);
+        this.stats_.snapshotReads += 1;
+        this.emit(out, table, live.partition, live.keyBytes, table.encoder.upsert('r', live.values, stamp), 'r', stamp, undefined);
+      }
+    });
+    for (const record of out) {
+      this.stats_.bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+      yield record;
+    }
+    out.length = 0;
   }
 
   /**
@@ -307,14 +366,20 @@ export class Workload {
 
   private nextStamp(rng: Prng): SourceStamp {
     if (this.txRemaining === 0) {
-      this.lastCommitLsn = this.txId === 760n ? null : this.lsn;
+      this.lastCommitLsn = this.txId === FIRST_TX_ID ? null : this.lsn;
       this.txId += 1n;
       this.txRemaining = 1 + rng.int(this.options.maxTransactionSize ?? 8);
+      this.txCommitMicros = this.context.nowMicros;
     }
     this.txRemaining -= 1;
     this.lsn += BigInt(40 + rng.int(400));
-    const sourceMicros = this.context.nowMicros;
-    return { sourceMicros, processedMicros: sourceMicros + 2000 + rng.int(4000), txId: this.txId, lsn: this.lsn, lastCommitLsn: this.lastCommitLsn };
+    return {
+      sourceMicros: this.txCommitMicros,
+      processedMicros: this.context.nowMicros + 2000 + rng.int(4000),
+      txId: this.txId,
+      lsn: this.lsn,
+      lastCommitLsn: this.lastCommitLsn,
+    };
   }
 
   private insert(table: TableState, stamp: SourceStamp, out: WorkloadRecord[]): void {
@@ -410,7 +475,7 @@ export class Workload {
     partition: number,
     key: Buffer | null,
     value: Buffer,
-    op: 'c' | 'u' | 'd' | 't',
+    op: 'r' | 'c' | 'u' | 'd' | 't',
     stamp: SourceStamp,
     headers: Record<string, Buffer> | undefined,
   ): void {

@@ -178,6 +178,33 @@ describe('workload', () => {
     for (const [table, rows] of workload.expectedState()) assert.deepEqual(rows, model.get(table) ?? new Map(), `table ${table}`);
   });
 
+  it('starts with a snapshot when asked: op r, Debezium markers, then streaming', () => {
+    const workload = createWorkload({ ...allShapes, tables: ['narrow', 'composite'], snapshotRowsPerTable: 3, events: 200 });
+    const records = [...workload.records()];
+    const reads = records.slice(0, 6);
+    assert.ok(reads.every((record) => record.op === 'r'));
+    const markers = reads.map((record) => asObject(asObject(asObject(parseExactJson(record.value!.toString())).payload).source).snapshot);
+    assert.deepEqual(markers, ['first', 'true', 'last_in_data_collection', 'first_in_data_collection', 'true', 'last']);
+    assert.equal(new Set(reads.map((record) => record.lsn)).size, 1, 'one snapshot LSN');
+    assert.ok(records.slice(6).every((record) => record.op !== 'r'));
+    assert.equal(workload.stats().snapshotReads, 6);
+    const model: Model = new Map();
+    applyToModel(records, model);
+    for (const [table, rows] of workload.expectedState()) assert.deepEqual(rows, model.get(table) ?? new Map(), `table ${table}`);
+  });
+
+  it('gives every event of a source transaction the transaction commit time and id', () => {
+    const records = [...createWorkload({ ...allShapes, events: 500 }).records()].filter((record) => record.value !== null);
+    const byTx = new Map<string, Set<string>>();
+    for (const record of records) {
+      const source = asObject(asObject(parseExactJson(record.value!.toString())).payload).source;
+      const { txId, ts_us } = asObject(source);
+      byTx.set(String(txId), (byTx.get(String(txId)) ?? new Set()).add(String(ts_us)));
+    }
+    assert.ok(byTx.size > 50);
+    for (const [txId, times] of byTx) assert.equal(times.size, 1, `transaction ${txId}`);
+  });
+
   it('resolves TOAST placeholders to the last real value in the expected state', () => {
     const workload = createWorkload({ seed: 7, tables: ['toasty'], events: 400, mix: { insert: 1, update: 4, delete: 0, keyChange: 0, truncate: 0 } });
     const records = [...workload.records()];
