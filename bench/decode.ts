@@ -2,7 +2,7 @@
  * Decode benchmark: events/s of our Debezium decoder against a plain `JSON.parse` of each whole
  * record, same data, same run, one core.
  *
- *   node --import tsx bench/decode.ts [--events 200000] [--chunk 20000]
+ *   node --import tsx bench/decode.ts [--events 200000] [--chunk 20000] [--big-key-events 50000]
  *
  * Data: update events (op u) of the 7-column table of ../shared/measurements.md (id bigint,
  * name text, email text, amount numeric(12,2), status text, updated_at timestamptz, payload jsonb)
@@ -10,6 +10,8 @@
  * and value. Events are generated in chunks (generation is not timed) so memory stays small; in
  * each chunk both contenders decode the same Buffers, in alternating order, after a warm-up.
  * The baseline parses key and value (`JSON.parse(buffer.toString())`), as the decoder does.
+ * A second, smaller pair of runs uses keys beyond 2^53 (snowflake-style ids), which the decoder
+ * must read through its lossless parser.
  *
  * Writes bench/results/decode.json.
  */
@@ -33,11 +35,15 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '200000' },
     chunk: { type: 'string', default: '20000' },
     seed: { type: 'string', default: '20261125' },
+    'big-key-events': { type: 'string', default: '50000' },
   },
 });
 const totalEvents = Number(args.events);
 const chunkSize = Math.min(Number(args.chunk), totalEvents);
 const seed = Number(args.seed);
+const bigKeyEvents = Number(args['big-key-events']);
+/** Snowflake-style ids: beyond 2^53, so JSON.parse would round them. */
+const BIG_ID_BASE = 1_500_000_000_000_000_000n;
 
 const table: TableSpec = {
   prefix: 'bench',
@@ -63,10 +69,11 @@ const table: TableSpec = {
 
 const STATUSES = ['new', 'paid', 'shipped', 'delivered', 'cancelled'];
 
-function generateChunk(random: () => number, firstId: number, count: number): EncodedRecord[] {
+function generateChunk(random: () => number, firstId: number, count: number, idBase = 0n): EncodedRecord[] {
   const records: EncodedRecord[] = [];
   for (let i = 0; i < count; i++) {
     const id = firstId + i;
+    const key = idBase + BigInt(id);
     const cents = Math.floor(random() * 100_000_000);
     const amount = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
     const tsMs = 1_764_000_000_000 + id * 3;
@@ -77,7 +84,7 @@ function generateChunk(random: () => number, firstId: number, count: number): En
       note: 'x'.repeat(40 + Math.floor(random() * 80)),
     });
     const after = {
-      id: BigInt(id),
+      id: key,
       name: `customer ${id}`,
       email: `customer${id}@example.com`,
       amount: decimalWire(amount, 2),
@@ -86,7 +93,7 @@ function generateChunk(random: () => number, firstId: number, count: number): En
       payload,
     };
     records.push(
-      changeRecord(table, { id: BigInt(id) }, { op: 'u', after, stamp: { tsMs, lsn: BigInt(40_000_000 + id * 120), txId: BigInt(900 + id) } }),
+      changeRecord(table, { id: key }, { op: 'u', after, stamp: { tsMs, lsn: BigInt(40_000_000 + id * 120), txId: BigInt(900 + id) } }),
     );
   }
   return records;
@@ -106,7 +113,7 @@ function timeJsonParse(records: readonly EncodedRecord[], tally: Tally): void {
   for (const record of records) {
     const value = JSON.parse(record.value!.toString('utf8'));
     const key = JSON.parse(record.key!.toString('utf8'));
-    sink += value.payload.op.length + (key.payload.id > 0 ? 1 : 0);
+    sink += value.payload.op.length + (key.payload.id !== 0 ? 1 : 0);
   }
   tally.seconds += Number(process.hrtime.bigint() - start) / 1e9;
   const used = process.cpuUsage(cpu);
@@ -157,6 +164,14 @@ while (generated < totalEvents) {
   chunkIndex++;
 }
 
+const bigJsonTally: Tally = { seconds: 0, cpuSeconds: 0, events: 0 };
+const bigDecoderTally: Tally = { seconds: 0, cpuSeconds: 0, events: 0 };
+for (let done = 0; done < bigKeyEvents; done += chunkSize) {
+  const records = generateChunk(random, 1 + done, Math.min(chunkSize, bigKeyEvents - done), BIG_ID_BASE);
+  timeDecoder(records, bigDecoderTally);
+  timeJsonParse(records, bigJsonTally);
+}
+
 const peakRssMib = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
 const sample = generateChunk(seededRandom(seed), 1, 1)[0]!;
 const config = {
@@ -183,13 +198,21 @@ function run(system: string, tally: Tally, detail: string) {
 const jsonRun = run('json-parse', jsonTally, 'JSON.parse(key.toString()) + JSON.parse(value.toString())');
 const decoderRun = run('sluice-decoder', decoderTally, 'createDecoder().decode(record) → ChangeEvent');
 const ratio = Math.round((decoderRun.events_per_s / jsonRun.events_per_s) * 100) / 100;
+const bigRuns =
+  bigKeyEvents > 0
+    ? [
+        run('json-parse', bigJsonTally, 'JSON.parse, keys beyond 2^53 (rounded by JSON.parse)'),
+        run('sluice-decoder', bigDecoderTally, 'keys beyond 2^53: lossless parse path'),
+      ]
+    : [];
+const bigRatio = bigRuns.length === 2 ? Math.round((bigRuns[1]!.events_per_s / bigRuns[0]!.events_per_s) * 100) / 100 : null;
 
 const result = {
   scenario: 'decode',
   date: new Date().toISOString(),
   machine: { cores: os.cpus().length, memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`, node: process.version },
-  runs: [jsonRun, decoderRun],
-  ratios: { decoder_vs_json_parse: ratio },
+  runs: [jsonRun, decoderRun, ...bigRuns],
+  ratios: { decoder_vs_json_parse: ratio, decoder_vs_json_parse_keys_beyond_2_53: bigRatio },
 };
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
@@ -200,3 +223,8 @@ console.log(`records: ${totalEvents} (value ${config.value_bytes} B + key ${conf
 console.log(`JSON.parse of each whole record: ${jsonRun.events_per_s.toLocaleString('en')} events/s (${jsonRun.seconds} s)`);
 console.log(`sluice decoder:                  ${decoderRun.events_per_s.toLocaleString('en')} events/s (${decoderRun.seconds} s)`);
 console.log(`ratio decoder / JSON.parse: ${ratio}  (peak RSS ${peakRssMib} MiB)  [${sink > 0 ? 'ok' : '-'}]`);
+if (bigRuns.length === 2) {
+  console.log(
+    `keys beyond 2^53 (${bigKeyEvents} records): JSON.parse ${bigRuns[0]!.events_per_s.toLocaleString('en')}/s, decoder ${bigRuns[1]!.events_per_s.toLocaleString('en')}/s, ratio ${bigRatio}`,
+  );
+}
