@@ -342,7 +342,9 @@ export class Controller {
   }
 
   recordLag(sample: LagSample): LagAssessment {
-    return this.lagTracker.record(sample);
+    const assessment = this.lagTracker.record(sample);
+    this.estimateRetention(assessment);
+    return assessment;
   }
 
   /** retention.ms / retention.bytes of a topic (-1 = unlimited), as KafkaAdmin.retention reports. */
@@ -547,12 +549,11 @@ export class Controller {
   }
 
   /**
-   * Retention ETA per partition. Linear growth is extrapolated with the long-window slope,
-   * exponential growth with the short-window one (the recent, steeper slope); spikes and steady
-   * lags raise no warning unless records are already being lost.
+   * Retention ETA per partition, recomputed with every lag sample. Linear growth is extrapolated
+   * with the long-window slope, exponential growth with the short-window one (the recent, steeper
+   * slope).
    */
-  private assessRetention(lag: LagAssessment | null, events: ControllerEvent[]): void {
-    if (lag === null) return;
+  private estimateRetention(lag: LagAssessment): void {
     this.retentionEtas = [];
     for (const p of lag.partitions) {
       const policy = this.retentionPolicies.get(p.topic);
@@ -567,6 +568,11 @@ export class Controller {
       });
       this.retentionEtas.push({ topic: p.topic, partition: p.partition, eta });
     }
+  }
+
+  /** Spikes and steady lags raise no warning unless records are already being lost. */
+  private assessRetention(lag: LagAssessment | null, events: ControllerEvent[]): void {
+    if (lag === null) return;
     const atRisk = this.retentionEtas.filter(
       (e) =>
         e.eta.kind === 'breach' &&

@@ -13,8 +13,8 @@
 const bucketRatio = Math.log(1.05);
 
 interface Minimum {
-  /** Centre of the bucket, rows. */
-  readonly rows: number;
+  /** Rows of the write that set the minimum. */
+  rows: number;
   latencyMs: number;
 }
 
@@ -27,8 +27,12 @@ export class UnqueuedLatencyModel {
     if (!(rows > 0 && latencyMs > 0)) return;
     const key = bucketOf(rows);
     const known = this.minimums.get(key);
-    if (known === undefined) this.minimums.set(key, { rows: Math.exp(key * bucketRatio), latencyMs });
-    else known.latencyMs = Math.min(known.latencyMs, latencyMs);
+    if (known === undefined) {
+      this.minimums.set(key, { rows, latencyMs });
+    } else if (latencyMs < known.latencyMs) {
+      known.rows = rows;
+      known.latencyMs = latencyMs;
+    }
   }
 
   /**
@@ -37,8 +41,7 @@ export class UnqueuedLatencyModel {
    */
   reset(rows: number, latencyMs: number): void {
     if (!(rows > 0 && latencyMs > 0)) return;
-    const key = bucketOf(rows);
-    this.minimums.set(key, { rows: Math.exp(key * bucketRatio), latencyMs });
+    this.minimums.set(bucketOf(rows), { rows, latencyMs });
   }
 
   /** Called once per interval: every remembered minimum rises by `drift`. */

@@ -163,6 +163,11 @@ test('lag samples produce class-change and hot-partition events once, and a rete
   assert.equal(seen.filter((k) => k === 'retention-risk').length, 1);
   const snapshot = controller.snapshot();
   assert.equal(snapshot.lag?.partitions.find((p) => p.partition === 3)?.lagClass, 'linear');
+  controller.recordLag({
+    at: 201_000,
+    partitions: [{ topic: 'orders', partition: 3, logEndOffset: 201_000n, committedOffset: 100_500n }],
+  });
+  assert.equal(controller.snapshot().retention.partitions.length, 1, 'ETAs follow each lag sample, not only ticks');
   const earliest = snapshot.retention.earliest;
   assert.equal(earliest?.partition, 3);
   // 1 h of retention at 1,000 records/s = 3.6M records; lag 100,000 growing 500/s.
