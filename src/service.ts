@@ -69,7 +69,6 @@ export async function startService(config: SluiceConfig, env: Readonly<Record<st
     naming: config.naming,
     lingerMs: config.batch.lingerMs,
     maxBatchRows: config.control.adaptive ? config.batch.maxRows : config.control.fixedBatchRows,
-    laneCount: config.control.adaptive ? config.control.concurrencyMax : config.control.fixedConcurrency,
     retry: config.retry,
     commitIntervalMs: config.commitIntervalMs,
     controlIntervalMs: config.control.intervalMs,

@@ -1,5 +1,5 @@
 /**
- * Folds the change events of one write lane into at most one change per primary key, in source
+ * Folds the change events of one table into at most one change per primary key, in source
  * order, and cuts them into TableBatches. Rules (each is tested in test/unit/pipeline):
  * - upsert after upsert: the newer row wins; columns the newer event did not know (UNCHANGED or
  *   absent, e.g. TOAST) are filled from the older event's known values;
@@ -26,7 +26,7 @@ interface PendingChange {
   origins: RecordPosition[];
 }
 
-export class LaneCompactor {
+export class TableCompactor {
   private readonly pending = new Map<string, PendingChange>();
   private schema: TableSchema | null = null;
   private bytes = 0;
@@ -40,9 +40,9 @@ export class LaneCompactor {
     return this.bytes;
   }
 
-  /** Adds an upsert or delete already routed to this lane (truncates never reach a lane). */
+  /** Adds an upsert or delete (truncates are handled by the caller, per table). */
   add(event: ChangeEvent, encodedKey: string, key: Row, kind: 'upsert' | 'delete'): void {
-    if (event.kind === 'truncate') throw new Error('truncate events are handled per table, not per lane');
+    if (event.kind === 'truncate') throw new Error('truncate events are handled by the caller, not compacted');
     this.schema = event.schema;
     this.bytes += event.sizeBytes;
     const version = event.source.lsn ?? event.position.offset;
@@ -79,17 +79,25 @@ export class LaneCompactor {
     existing.row = row === null || existing.row === null ? row : mergeKnownColumns(existing.row, row);
   }
 
-  /** Takes up to `maxRows` changes out as one batch; the rest stay pending. */
-  drain(table: TargetTable, maxRows: number): TableBatch | null {
+  /**
+   * Takes up to `maxRows` changes out as one batch, skipping keys in `busyKeys` (a batch with
+   * those keys is still in flight: their newer changes wait, so per-key order holds). Returns
+   * the batch and the keys it took, or null when nothing can be taken.
+   */
+  drain(table: TargetTable, maxRows: number, busyKeys: ReadonlySet<string>): { batch: TableBatch; keys: string[] } | null {
     if (this.pending.size === 0 || this.schema === null) return null;
     const changes: RowChange[] = [];
+    const keys: string[] = [];
     for (const [encodedKey, change] of this.pending) {
       if (changes.length >= maxRows) break;
+      if (busyKeys.has(encodedKey)) continue;
       this.pending.delete(encodedKey);
       changes.push(toRowChange(change));
+      keys.push(encodedKey);
     }
     if (this.pending.size === 0) this.bytes = 0;
-    return { table, schema: this.schema, truncateFirst: false, truncateOrigins: [], changes };
+    if (changes.length === 0) return null;
+    return { batch: { table, schema: this.schema, truncateFirst: false, truncateOrigins: [], changes }, keys };
   }
 
   /**

@@ -1,11 +1,12 @@
 /**
- * The core: consume → decode → route to per-table write lanes → compact → write → commit.
+ * The core: consume → decode → compact per table → cut batches → write → commit.
  *
  * Ordering and safety rules this file enforces (the writers rely on them):
- * - Changes are routed to a lane by a hash of their primary key; each lane has at most one
- *   batch in flight, so two batches touching the same key are never in flight together and
- *   per-key source order is kept, while different lanes (and tables) write concurrently.
- * - A TRUNCATE empties the table's lanes (their pending changes are moot), waits until no
+ * - Each table compacts its pending changes to one per key. Batches are cut up to the
+ *   controller's batch size, never with a key that is in a batch still in flight, so two
+ *   batches touching the same key are never in flight together and per-key source order is
+ *   kept, while several batches of one table (and of different tables) write concurrently.
+ * - A TRUNCATE empties the table's pending changes (they are moot), waits until no
  *   batch of that table is in flight, then runs alone; later changes follow it.
  * - A Kafka record is released only when every change it contributed to is durable or
  *   dead-lettered; offsets are committed from the contiguous released prefix (OffsetTracker).
@@ -28,10 +29,10 @@ import type { Logger } from '../observe/logger.ts';
 import type { TableBatch, TargetTable, WriteContext, Writer } from '../writer/types.ts';
 import { type BackoffPolicy, backoffDelayMs, sleep } from './backoff.ts';
 import { BatchExecutor, FatalPipelineError, type WriteObservation } from './batch-executor.ts';
-import { LaneCompactor } from './compactor.ts';
+import { TableCompactor } from './compactor.ts';
 import { type DeadLetterProducer, type DeadLetterReason, deadLetterMessage } from './dead-letter.ts';
 import { OffsetTracker, partitionId } from './offset-tracker.ts';
-import { encodeRowKey, laneOf } from './row-key.ts';
+import { encodeRowKey } from './row-key.ts';
 import { type TableNaming, tableKey, targetTableFor } from './table-naming.ts';
 
 export interface EventDecoder {
@@ -64,8 +65,6 @@ export interface PipelineOptions {
   readonly naming: TableNaming;
   readonly lingerMs: number;
   readonly maxBatchRows: number;
-  /** Write lanes per table (= the most concurrency the controller may choose). */
-  readonly laneCount: number;
   readonly retry: BackoffPolicy & { readonly maxAttempts: number };
   readonly commitIntervalMs: number;
   readonly controlIntervalMs: number;
@@ -75,16 +74,15 @@ export interface PipelineOptions {
   readonly observer?: PipelineObserver;
 }
 
-interface Lane {
-  readonly compactor: LaneCompactor;
-  busy: boolean;
-  firstPendingAt: number;
-}
-
 interface TableState {
   readonly target: TargetTable;
   readonly key: string;
-  readonly lanes: Lane[];
+  readonly pending: TableCompactor;
+  /** When the oldest change now pending arrived (for the linger deadline). */
+  firstPendingAt: number;
+  /** Keys in batches still in flight, and how many batches that is. */
+  readonly busyKeys: Set<string>;
+  batchesInFlight: number;
   schema: TableSchema | null;
   /** Origins of a truncate waiting to run (the truncate records and the changes it made moot). */
   truncateOrigins: RecordPosition[] | null;
@@ -97,6 +95,10 @@ export class Pipeline {
   private readonly tracker = new OffsetTracker();
   private readonly tables = new Map<string, TableState>();
   private readonly limit: LimitFunction;
+  /** Batches handed to the writers and not yet settled, across all tables. */
+  private batchesInFlight = 0;
+  /** Rotates which table is looked at first, so one busy table cannot take every write slot. */
+  private scheduleCursor = 0;
   private readonly executor: BatchExecutor;
   private readonly abort = new AbortController();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -319,7 +321,7 @@ export class Pipeline {
     if (event.kind === 'truncate') {
       const moot = table.truncateOrigins ?? [];
       const lsn = event.source.lsn;
-      for (const lane of table.lanes) moot.push(...lane.compactor.discard(lsn));
+      moot.push(...table.pending.discard(lsn));
       if (lsn !== null && (table.truncatedBelow === null || lsn > table.truncatedBelow)) table.truncatedBelow = lsn;
       moot.push(position);
       this.tracker.retain(position.topic, position.partition, position.offset);
@@ -328,15 +330,14 @@ export class Pipeline {
     }
     const keyColumns = event.schema.key;
     if (event.kind === 'upsert' && event.previousKey !== null) {
-      this.addToLane(table, event, event.previousKey, encodeRowKey(event.previousKey, keyColumns), 'delete');
+      this.addPending(table, event, event.previousKey, encodeRowKey(event.previousKey, keyColumns), 'delete');
     }
-    this.addToLane(table, event, event.key, encodeRowKey(event.key, keyColumns), event.kind);
+    this.addPending(table, event, event.key, encodeRowKey(event.key, keyColumns), event.kind);
   }
 
-  private addToLane(table: TableState, event: ChangeEvent, key: Row, encodedKey: string, kind: 'upsert' | 'delete'): void {
-    const lane = table.lanes[laneOf(encodedKey, table.lanes.length)]!;
-    if (lane.compactor.size === 0) lane.firstPendingAt = performance.now();
-    lane.compactor.add(event, encodedKey, key, kind);
+  private addPending(table: TableState, event: ChangeEvent, key: Row, encodedKey: string, kind: 'upsert' | 'delete'): void {
+    if (table.pending.size === 0) table.firstPendingAt = performance.now();
+    table.pending.add(event, encodedKey, key, kind);
     this.tracker.retain(event.position.topic, event.position.partition, event.position.offset);
   }
 
@@ -353,7 +354,10 @@ export class Pipeline {
       table = {
         target,
         key,
-        lanes: Array.from({ length: this.options.laneCount }, () => ({ compactor: new LaneCompactor(), busy: false, firstPendingAt: 0 })),
+        pending: new TableCompactor(),
+        firstPendingAt: 0,
+        busyKeys: new Set(),
+        batchesInFlight: 0,
         schema: null,
         truncateOrigins: null,
         truncateBusy: false,
@@ -370,25 +374,30 @@ export class Pipeline {
     if (this.fatalError !== null) return;
     const rows = Math.max(1, Math.min(this.batchRows, this.options.maxBatchRows));
     const now = performance.now();
-    // Under memory pressure partly filled lanes are written too: waiting for them to fill
+    // Under memory pressure partly filled batches are written too: waiting for them to fill
     // would hold the memory that fetching needs.
     const memoryPressure = this.paused.size > 0;
-    for (const table of this.tables.values()) {
+    const tables = [...this.tables.values()];
+    this.scheduleCursor = (this.scheduleCursor + 1) % Math.max(1, tables.length);
+    for (let index = 0; index < tables.length; index++) {
+      const table = tables[(this.scheduleCursor + index) % tables.length]!;
       if (table.truncateBusy) continue;
       if (table.truncateOrigins !== null) {
-        if (table.lanes.every((lane) => !lane.busy)) this.dispatchTruncate(table);
+        if (table.batchesInFlight === 0) this.dispatchTruncate(table);
         continue;
       }
-      for (const lane of table.lanes) {
-        if (lane.busy || lane.compactor.size === 0) continue;
-        const ready = lane.compactor.size >= rows || now - lane.firstPendingAt >= this.options.lingerMs || this.flushAll || memoryPressure;
-        if (!ready) continue;
-        const batch = lane.compactor.drain(table.target, rows);
-        if (batch === null) continue;
-        if (lane.compactor.size > 0) lane.firstPendingAt = now;
-        lane.busy = true;
-        this.dispatch(batch, () => {
-          lane.busy = false;
+      // Cut no more batches than there are write slots: rows left pending keep compacting.
+      while (this.batchesInFlight < this.limit.concurrency && table.pending.size > 0) {
+        const ready = table.pending.size >= rows || now - table.firstPendingAt >= this.options.lingerMs || this.flushAll || memoryPressure;
+        if (!ready) break;
+        const cut = table.pending.drain(table.target, rows, table.busyKeys);
+        if (cut === null) break;
+        if (table.pending.size > 0) table.firstPendingAt = now;
+        for (const key of cut.keys) table.busyKeys.add(key);
+        table.batchesInFlight++;
+        this.dispatch(cut.batch, () => {
+          for (const key of cut.keys) table.busyKeys.delete(key);
+          table.batchesInFlight--;
         });
       }
     }
@@ -408,6 +417,7 @@ export class Pipeline {
   private dispatch(batch: TableBatch, onSettled: () => void): void {
     const stages = this.options.controller.stages;
     const queued = performance.now();
+    this.batchesInFlight++;
     void this.limit(async () => {
       const started = performance.now();
       // Waiting for a write slot: the batch queue is held up by its downstream, the writers.
@@ -418,6 +428,7 @@ export class Pipeline {
       this.options.observer?.batchWritten?.(tableKey(batch.table), batch, ended - started);
     }).then(
       () => {
+        this.batchesInFlight--;
         onSettled();
         for (const position of batch.truncateOrigins) this.releaseRecord(position.topic, position.partition, position.offset);
         for (const change of batch.changes) {
@@ -427,6 +438,7 @@ export class Pipeline {
         this.notifyIfIdle();
       },
       (error: unknown) => {
+        this.batchesInFlight--;
         onSettled();
         if (this.abort.signal.aborted) return;
         this.fail(error instanceof Error ? error : new Error(String(error)));
@@ -576,7 +588,7 @@ export class Pipeline {
     if (this.pendingDeadLetters.size > 0) return false;
     for (const table of this.tables.values()) {
       if (table.truncateBusy || table.truncateOrigins !== null) return false;
-      for (const lane of table.lanes) if (lane.busy || lane.compactor.size > 0) return false;
+      if (table.batchesInFlight > 0 || table.pending.size > 0) return false;
     }
     return true;
   }

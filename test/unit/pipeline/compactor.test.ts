@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UNCHANGED } from '../../../src/cdc/types.ts';
-import { LaneCompactor } from '../../../src/pipeline/compactor.ts';
+import { TableCompactor } from '../../../src/pipeline/compactor.ts';
 import { encodeRowKey } from '../../../src/pipeline/row-key.ts';
 import type { RowChange } from '../../../src/writer/types.ts';
 import { type ChangeEvent, itemsSchema, remove, row, upsert } from '../../support/events.ts';
@@ -9,7 +9,7 @@ import { type ChangeEvent, itemsSchema, remove, row, upsert } from '../../suppor
 const table = { namespace: 'public', name: 'items' };
 
 function compact(events: ChangeEvent[]): RowChange[] {
-  const compactor = new LaneCompactor();
+  const compactor = new TableCompactor();
   for (const event of events) {
     if (event.kind === 'truncate') throw new Error('not here');
     if (event.kind === 'upsert' && event.previousKey !== null) {
@@ -17,14 +17,14 @@ function compact(events: ChangeEvent[]): RowChange[] {
     }
     compactor.add(event, encodeRowKey(event.key, itemsSchema.key), event.key, event.kind);
   }
-  return [...(compactor.drain(table, Number.MAX_SAFE_INTEGER)?.changes ?? [])];
+  return [...(compactor.drain(table, Number.MAX_SAFE_INTEGER, new Set())?.batch.changes ?? [])];
 }
 
 function byId(changes: RowChange[]): Map<bigint, RowChange> {
   return new Map(changes.map((change) => [change.key.get('id') as bigint, change]));
 }
 
-describe('lane compaction', () => {
+describe('table compaction', () => {
   test('keeps only the last change per key, with every folded record in origins', () => {
     const changes = compact([upsert(1, { name: 'a' }, { offset: 10n }), upsert(1, { name: 'b' }, { offset: 11n }), upsert(2, { name: 'x' }, { offset: 12n })]);
     assert.equal(changes.length, 2);
@@ -74,15 +74,29 @@ describe('lane compaction', () => {
   });
 
   test('drain cuts at most maxRows and leaves the rest pending', () => {
-    const compactor = new LaneCompactor();
+    const compactor = new TableCompactor();
     for (let id = 0; id < 25; id++) {
       const event = upsert(id, { name: `n${id}` });
       compactor.add(event, encodeRowKey(event.key, ['id']), event.key, 'upsert');
     }
-    assert.equal(compactor.drain(table, 10)?.changes.length, 10);
+    assert.equal(compactor.drain(table, 10, new Set())?.batch.changes.length, 10);
     assert.equal(compactor.size, 15);
-    assert.equal(compactor.drain(table, 100)?.changes.length, 15);
-    assert.equal(compactor.drain(table, 100), null);
+    assert.equal(compactor.drain(table, 100, new Set())?.batch.changes.length, 15);
+    assert.equal(compactor.drain(table, 100, new Set()), null);
+  });
+
+  test('drain skips keys still in flight, so their newer changes wait for the older write', () => {
+    const compactor = new TableCompactor();
+    for (let id = 0; id < 5; id++) {
+      const event = upsert(id, { name: `n${id}` });
+      compactor.add(event, encodeRowKey(event.key, ['id']), event.key, 'upsert');
+    }
+    const busy = new Set([encodeRowKey(row({ id: 1n }), ['id']), encodeRowKey(row({ id: 3n }), ['id'])]);
+    const cut = compactor.drain(table, 100, busy)!;
+    assert.deepEqual(cut.batch.changes.map((change) => change.key.get('id')), [0n, 2n, 4n]);
+    assert.equal(cut.keys.length, 3);
+    assert.equal(compactor.size, 2);
+    assert.equal(compactor.drain(table, 100, busy), null, 'only busy keys are left');
   });
 
   test('random sequences compact to the same final state as applying every event in order', () => {
@@ -125,7 +139,7 @@ describe('lane compaction', () => {
   });
 
   test('discard returns every pending origin', () => {
-    const compactor = new LaneCompactor();
+    const compactor = new TableCompactor();
     for (const event of [upsert(1, {}, { offset: 5n }), upsert(1, {}, { offset: 6n }), upsert(2, {}, { offset: 7n })]) {
       compactor.add(event, encodeRowKey(event.key, ['id']), event.key, 'upsert');
     }
