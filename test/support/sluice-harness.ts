@@ -109,3 +109,189 @@ export async function withClient<T>(url: string, work: (client: pg.Client) => Pr
     await client.end();
   }
 }
+
+/** A record read back from a topic (the dead-letter topic, typically), headers as strings. */
+export interface ReadRecord {
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Records in a topic now: the sum over partitions of log-end minus log-start offsets. */
+export async function topicRecordCount(topic: string): Promise<number> {
+  const { testKafka } = await import('./services.ts');
+  const admin = testKafka('sluice-test-count').admin();
+  await admin.connect();
+  try {
+    let count = 0;
+    for (const partition of await admin.fetchTopicOffsets(topic)) count += Number(partition.high) - Number(partition.low);
+    return count;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Every record of `topic` from the beginning up to the log-end offsets read at the call (a
+ * consumer of its own throw-away group; nothing is committed), in partition and offset order.
+ */
+export async function readTopic(topic: string, options: { timeoutMs?: number } = {}): Promise<ReadRecord[]> {
+  const { testKafka, uniqueName } = await import('./services.ts');
+  const kafka = testKafka('sluice-test-reader');
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<number, bigint>();
+  try {
+    for (const partition of await admin.fetchTopicOffsets(topic)) {
+      if (BigInt(partition.high) > BigInt(partition.low)) ends.set(partition.partition, BigInt(partition.high));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const records: ReadRecord[] = [];
+  if (ends.size === 0) return records;
+  const consumer = kafka.consumer({ groupId: uniqueName('sluice-test-reader') });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const remaining = new Set(ends.keys());
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const offset = BigInt(message.offset);
+        const end = ends.get(partition);
+        if (end === undefined || offset >= end) return;
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
+        }
+        records.push({ partition, offset, key: message.key, value: message.value, headers });
+        if (offset + 1n >= end) {
+          remaining.delete(partition);
+          if (remaining.size === 0) done();
+        }
+      },
+    });
+    await waitFor(() => remaining.size === 0, {
+      timeoutMs: options.timeoutMs ?? 60_000,
+      intervalMs: 100,
+      describe: () => `read ${records.length} record(s) of ${topic}; partitions not finished: ${[...remaining].join(', ')}`,
+    });
+    await finished;
+  } finally {
+    await consumer.disconnect();
+  }
+  return records.sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+}
+
+/**
+ * True while a sluice session on `databaseUrl`'s database is inside a transaction that is
+ * doing work (a batch being written): the moment a crash test wants to kill the process.
+ */
+export async function sluiceWriteInProgress(client: pg.Client, database: string): Promise<boolean> {
+  const result = await client.query<{ busy: boolean }>(
+    "SELECT count(*) > 0 AS busy FROM pg_stat_activity WHERE datname = $1 AND application_name = 'sluice' AND xact_start IS NOT NULL AND state IN ('active', 'idle in transaction')",
+    [database],
+  );
+  return result.rows[0]?.busy === true;
+}
+
+export interface KillReport {
+  /** The kill waited for the group's committed offsets to reach this many records… */
+  readonly threshold: bigint;
+  /** …and happened with this many committed, of `end`. */
+  readonly committedAtKill: bigint;
+  readonly end: bigint;
+  /** A sluice transaction was open on the target when SIGKILL was sent. */
+  readonly writeInProgress: boolean;
+}
+
+function describeChild(child: SluiceProcess): string {
+  return `exit ${child.child.exitCode ?? child.child.signalCode}; output tail:\n${child.output().slice(-4_000)}`;
+}
+
+/**
+ * Crash loop: for each threshold (a share of the topics' records, 0 ≤ t < 1), starts `sluice run`
+ * as a child, waits until the group has committed at least that share and a sluice transaction
+ * is open on the target database (a batch is being written), then SIGKILLs the child. Fails if
+ * the child exits on its own or finishes everything before it could be killed mid-write.
+ */
+export async function killDuringWrites(options: {
+  settings: Settings;
+  topics: readonly string[];
+  database: { readonly name: string; readonly url: string };
+  thresholds: readonly number[];
+  timeoutMs?: number;
+}): Promise<KillReport[]> {
+  const group = options.settings.SLUICE_GROUP_ID;
+  if (group === undefined) throw new Error('settings need SLUICE_GROUP_ID');
+  const reports: KillReport[] = [];
+  await withClient(options.database.url, async (client) => {
+    for (const share of options.thresholds) {
+      const child = startChild(options.settings);
+      try {
+        let progress = await groupProgress(group, options.topics);
+        const threshold = (progress.end * BigInt(Math.round(share * 1_000_000))) / 1_000_000n;
+        const alive = (): void => {
+          if (child.child.exitCode !== null || child.child.signalCode !== null) throw new Error(`sluice exited before it was killed: ${describeChild(child)}`);
+        };
+        await waitFor(
+          async () => {
+            alive();
+            progress = await groupProgress(group, options.topics);
+            if (progress.committed >= progress.end) throw new Error(`sluice finished (${progress.committed}/${progress.end}) before it could be killed past ${threshold}`);
+            return progress.committed >= threshold;
+          },
+          { timeoutMs: options.timeoutMs ?? 120_000, intervalMs: 100, describe: () => `committed ${progress.committed}/${progress.end}, waiting for ${threshold}; ${describeChild(child)}` },
+        );
+        let writing = false;
+        await waitFor(
+          async () => {
+            alive();
+            writing = await sluiceWriteInProgress(client, options.database.name);
+            return writing;
+          },
+          { timeoutMs: 30_000, intervalMs: 5, describe: () => `no sluice write transaction seen; ${describeChild(child)}` },
+        );
+        await child.kill('SIGKILL');
+        const after = await groupProgress(group, options.topics);
+        reports.push({ threshold, committedAtKill: after.committed, end: after.end, writeInProgress: writing });
+      } finally {
+        await child.kill('SIGKILL');
+      }
+    }
+  });
+  return reports;
+}
+
+/**
+ * Runs `sluice run` as a child until the group has committed every record of `topics`, then
+ * stops it with SIGTERM; fails unless it exits 0. Returns the child's output.
+ */
+export async function runChildToEnd(options: { settings: Settings; topics: readonly string[]; timeoutMs?: number }): Promise<string> {
+  const group = options.settings.SLUICE_GROUP_ID;
+  if (group === undefined) throw new Error('settings need SLUICE_GROUP_ID');
+  const child = startChild(options.settings);
+  try {
+    let progress = await groupProgress(group, options.topics);
+    await waitFor(
+      async () => {
+        if (child.child.exitCode !== null || child.child.signalCode !== null) throw new Error(`sluice exited before finishing: ${describeChild(child)}`);
+        progress = await groupProgress(group, options.topics);
+        return progress.committed === progress.end;
+      },
+      { timeoutMs: options.timeoutMs ?? 240_000, intervalMs: 250, describe: () => `committed ${progress.committed}/${progress.end}; ${describeChild(child)}` },
+    );
+    const code = await child.kill('SIGTERM');
+    if (code !== 0) throw new Error(`sluice did not stop cleanly on SIGTERM: ${describeChild(child)}`);
+    return child.output();
+  } finally {
+    await child.kill('SIGKILL');
+  }
+}
