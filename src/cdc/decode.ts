@@ -275,7 +275,8 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
         }
       }
       const scanned = scanSchemaFrame(bytes);
-      if (scanned !== null) {
+      // `"schema":null` (a converter with schemas on, data without): the general path handles it.
+      if (scanned !== null && !(scanned.schemaEnd - scanned.schemaStart === 4 && bytes[scanned.schemaStart] === 0x6e)) {
         requireUtf8(bytes, role);
         const schemaText = bytes.toString('utf8', scanned.schemaStart, scanned.schemaEnd);
         let compiled = cache.get(schemaText);

@@ -102,6 +102,15 @@ describe('schemas.enable=false', () => {
     assert.deepEqual(event.key, new Map([['id', 5n]]));
   });
 
+  it('an envelope with "schema": null is read as a payload without schema', () => {
+    const record = changeRecord(table, { id: 8n }, { op: 'c', after: { id: 8n, name: 'n' }, stamp }, false);
+    const value = Buffer.from(`{"schema":null,"payload":${record.value!.toString()}}`);
+    const key = Buffer.from(`{"schema":null,"payload":${record.key!.toString()}}`);
+    const event = upsertOf(createDecoder().decode({ ...record, key, value }));
+    assert.deepEqual(event.key, new Map([['id', 8n]]));
+    assert.equal(event.row.get('name'), 'n');
+  });
+
   it("schemas: 'none' reads a payload shaped like an envelope as a payload", () => {
     const payload = Buffer.from('{"schema":{"type":"struct"},"payload":1}');
     const decoder = createDecoder({ schemas: 'none' });
