@@ -275,8 +275,9 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
         }
       }
       const scanned = scanSchemaFrame(bytes);
-      // `"schema":null` (a converter with schemas on, data without): the general path handles it.
-      if (scanned !== null && !(scanned.schemaEnd - scanned.schemaStart === 4 && bytes[scanned.schemaStart] === 0x6e)) {
+      // Only an object can be a Connect schema; `"schema":null` (schemas on, data without one) and
+      // a bare payload that happens to have a "schema" column go to the general path.
+      if (scanned !== null && bytes[scanned.schemaStart] === 0x7b) {
         requireUtf8(bytes, role);
         const schemaText = bytes.toString('utf8', scanned.schemaStart, scanned.schemaEnd);
         let compiled = cache.get(schemaText);
