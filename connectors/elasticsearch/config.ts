@@ -54,7 +54,7 @@ export interface ElasticsearchConfig {
 export const settingDocs: readonly SettingDoc[] = [
   {
     variable: 'SLUICE_ES_FLAVOUR',
-    description: 'Client library: elasticsearch (@elastic/elasticsearch 8, for Elasticsearch 8/9) or opensearch (@opensearch-project/opensearch, for OpenSearch 1/2/3).',
+    description: 'Client library: elasticsearch (@elastic/elasticsearch 8, for Elasticsearch 8/9) or opensearch (@opensearch-project/opensearch 3, for OpenSearch; tested on 2.19).',
     default: 'elasticsearch',
     required: false,
     secret: false,
