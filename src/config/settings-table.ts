@@ -34,7 +34,18 @@ export async function settingsMarkdown(): Promise<string> {
   return lines.join('\n');
 }
 
+/** README text with the settings block replaced by the current table. */
+export async function readmeWithSettings(readme: string): Promise<string> {
+  const begin = readme.indexOf(settingsBegin);
+  const end = readme.indexOf(settingsEnd);
+  if (begin < 0 || end < begin) throw new Error(`README.md has no settings block (${settingsBegin} … ${settingsEnd})`);
+  return `${readme.slice(0, begin)}${settingsBegin}\n${await settingsMarkdown()}\n${readme.slice(end)}`;
+}
+
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (invokedDirectly) {
-  process.stdout.write(`${settingsBegin}\n${await settingsMarkdown()}\n${settingsEnd}\n`);
+  const { readFile, writeFile } = await import('node:fs/promises');
+  const path = new URL('../../README.md', import.meta.url);
+  await writeFile(path, await readmeWithSettings(await readFile(path, 'utf8')));
+  process.stdout.write('README.md settings table updated\n');
 }
