@@ -162,6 +162,23 @@ for (const client of ['kafkajs', 'confluent'] as const satisfies readonly KafkaC
       await source.stop();
     });
 
+    test('subscribes by regular expression, anchored or not', async (t) => {
+      if (skipReason !== null) return t.skip(skipReason);
+      const topic = await newTopic('kafka-src-regex');
+      const produced = await produce(topic, 3, 'regex');
+      // Topic names are [a-z0-9_-], so their text is a literal pattern. The unanchored pattern is
+      // the random suffix only: it matches by containment, as a JavaScript RegExp would.
+      for (const pattern of [new RegExp(`^${topic}$`), new RegExp(topic.slice(-8))]) {
+        const handlers = new RecordingHandlers();
+        const source = createKafkaSource({ ...sourceOptions(topic, uniqueName('g-regex')), topics: pattern }, client);
+        running.push(source);
+        await source.start(handlers);
+        await waitUntil(`all records arrive through ${pattern}`, () => handlers.records.length >= produced.length);
+        assert.deepEqual(source.assignment().map((partition) => partition.topic), [topic, topic, topic]);
+        await source.stop();
+      }
+    });
+
     test('a paused partition delivers nothing until resumed, then everything in order', async (t) => {
       if (skipReason !== null) return t.skip(skipReason);
       const topic = await newTopic('kafka-src-pause');
