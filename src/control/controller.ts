@@ -94,6 +94,8 @@ export interface ControllerConfig {
   readonly saturationMs: number;
   /** Consecutive intervals with backpressure at minimum concurrency that also mean saturated. */
   readonly saturationIntervals: number;
+  /** A write attempt running longer than this is reported (a lock held, a hung connection). */
+  readonly stalledWriteMs: number;
   /** Sliding window of the stage meters. */
   readonly stageWindowMs: number;
 }
@@ -109,6 +111,7 @@ export const defaultControllerConfig: ControllerConfig = {
   retentionWarningSeconds: 3_600,
   saturationMs: 5_000,
   saturationIntervals: 3,
+  stalledWriteMs: 30_000,
   stageWindowMs: 10_000,
 };
 
@@ -137,6 +140,8 @@ export type ControllerEvent =
   | { readonly kind: 'retention-risk-cleared' }
   | { readonly kind: 'bottleneck-changed'; readonly from: StageName | null; readonly to: StageName | null }
   | { readonly kind: 'sink-saturated'; readonly reason: string }
+  | { readonly kind: 'writes-stalled'; readonly oldestWriteMs: number; readonly inFlightWrites: number }
+  | { readonly kind: 'writes-flowing' }
   | { readonly kind: 'sink-recovered' };
 
 export interface Decision {
@@ -160,6 +165,8 @@ export interface ControllerSnapshot {
   readonly batchSize: number;
   readonly concurrency: number;
   readonly inFlightWrites: number;
+  /** Age of the oldest write attempt still running, ms; null when none is. */
+  readonly oldestWriteMs: number | null;
   readonly lastGoodConcurrency: number;
   readonly paused: readonly { readonly topic: string; readonly partition: number; readonly causes: readonly PauseCause[] }[];
   readonly lastChange: { readonly at: number; readonly reasons: readonly string[] } | null;
@@ -222,7 +229,9 @@ export class Controller {
   private readonly retentionPolicies = new Map<string, RetentionPolicy>();
   private readonly assigned = new Map<string, TopicPartition>();
   private readonly paused = new Map<string, Set<PauseCause>>();
-  private readonly inFlight = new Set<number>();
+  /** Attempt id → start time. */
+  private readonly inFlight = new Map<number, number>();
+  private writesStalled = false;
   private nextAttemptId = 1;
   /** Incremented whenever batch size or concurrency changes. */
   private generation = 0;
@@ -308,7 +317,7 @@ export class Controller {
       batchSize: this.batch.size,
       generation: this.generation,
     };
-    this.inFlight.add(attempt.id);
+    this.inFlight.set(attempt.id, now);
     if (this.inFlight.size >= this.concurrencyControl.limit) this.interval.reachedLimit = true;
     this.interval.maxInFlight = Math.max(this.interval.maxInFlight, this.inFlight.size);
     this.interval.begun += 1;
@@ -370,6 +379,7 @@ export class Controller {
     this.stages.meter('write').parallelism = this.concurrencyControl.limit;
     const diagnosis = this.stages.evaluate(now);
     if (diagnosis.changed !== null) events.push({ kind: 'bottleneck-changed', ...diagnosis.changed });
+    this.assessStalledWrites(now, events);
 
     // Knobs.
     const batchBefore = this.batch.size;
@@ -480,6 +490,8 @@ export class Controller {
       batchSize: this.batch.size,
       concurrency: this.concurrencyControl.limit,
       inFlightWrites: this.inFlight.size,
+      oldestWriteMs:
+        this.inFlight.size === 0 ? null : this.lastTickAt - Math.min(...this.inFlight.values()),
       lastGoodConcurrency: this.concurrencyControl.lastGood,
       paused: [...this.paused].map(([key, causes]) => {
         const p = this.assigned.get(key);
@@ -494,6 +506,23 @@ export class Controller {
       stages,
       bottleneck: stages?.bottleneck ?? null,
     };
+  }
+
+  /**
+   * Writes that neither succeed nor fail (a lock held on the target table) do not steer the
+   * knobs — the memory bound pauses partitions — but the operator should hear of them.
+   */
+  private assessStalledWrites(now: number, events: ControllerEvent[]): void {
+    let oldest = now;
+    for (const startedAt of this.inFlight.values()) oldest = Math.min(oldest, startedAt);
+    const oldestWriteMs = now - oldest;
+    if (!this.writesStalled && oldestWriteMs >= this.config.stalledWriteMs) {
+      this.writesStalled = true;
+      events.push({ kind: 'writes-stalled', oldestWriteMs, inFlightWrites: this.inFlight.size });
+    } else if (this.writesStalled && oldestWriteMs < this.config.stalledWriteMs) {
+      this.writesStalled = false;
+      events.push({ kind: 'writes-flowing' });
+    }
   }
 
   private pauseAll(cause: PauseCause): TopicPartition[] {

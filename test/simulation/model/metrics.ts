@@ -96,6 +96,7 @@ export function computeMetrics(run: RunRecord, params: ScenarioParams, statics: 
     first_linear_s: firstClass('linear'),
     first_exponential_s: firstClass('exponential'),
     retention_warnings: warnings.length,
+    writes_stalled_events: run.events.filter((e) => e.event.kind === 'writes-stalled').length,
     first_retention_warning_s: warnings[0]?.t ?? never,
     /** How long before the first record was lost the warning came (never − t when none was lost). */
     warning_lead_s: (run.firstLossAt ?? never) - (warnings[0]?.t ?? never),

@@ -27,6 +27,11 @@ const sinkSchema = z.object({
   /** [time s, factor] points, linearly interpolated: service time × factor (1 = nominal). */
   slowdown: z.array(z.tuple([z.number(), z.number().positive()])).default([]),
   outages: z.array(z.object({ from_s: z.number(), to_s: z.number() })).default([]),
+  /**
+   * Stalls (a lock held on the target table): statements running or started in the window do
+   * not fail, they finish only after it ends — latency soars, nothing errors.
+   */
+  stalls: z.array(z.object({ from_s: z.number(), to_s: z.number() })).default([]),
   /** How long a write takes to fail during an outage (connect timeout). */
   outage_error_ms: z.number().positive().default(1_000),
 });

@@ -4,7 +4,8 @@
  * past `queue_timeout_ms` a queued statement fails with a backpressure error, as Snowflake's
  * "statement queued" does. An optional rows/s quota (BigQuery streaming inserts) rejects
  * requests that exceed it with quotaExceeded; outages fail requests with retryable errors;
- * `slowdown` scales service time over time (a degrading sink).
+ * stalls (a lock on the target table) hold statements until they end; `slowdown` scales
+ * service time over time (a degrading sink).
  */
 import type { EventQueue } from './event-queue.ts';
 import type { SinkParams } from './scenario.ts';
@@ -84,7 +85,7 @@ export class SinkModel {
     this.busy += 1;
     const jitter = 1 + this.params.jitter * (2 * this.random.next() - 1);
     const serviceMs = this.nominalServiceMs(rows, this.queue.now) * jitter;
-    this.queue.after(serviceMs, () => {
+    this.queue.at(this.stalledUntil(this.queue.now + serviceMs), () => {
       this.busy -= 1;
       const failed = this.inOutage(this.queue.now);
       this.startNext();
@@ -100,6 +101,12 @@ export class SinkModel {
       this.start(next.rows, next.onDone);
       return;
     }
+  }
+
+  /** When a statement due to finish at `at` really finishes: after any stall covering it. */
+  private stalledUntil(at: number): number {
+    const stall = this.params.stalls.find((s) => at >= s.from_s * 1000 && at < s.to_s * 1000);
+    return stall === undefined ? at : stall.to_s * 1000;
   }
 
   private inOutage(at: number): boolean {

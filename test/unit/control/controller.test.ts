@@ -186,3 +186,16 @@ test('the bottleneck change is an event and the snapshot carries the stage table
   assert.equal(controller.snapshot().bottleneck, 'write');
   assert.equal(controller.snapshot().stages?.stages.length, 5);
 });
+
+test('a write that neither succeeds nor fails for stalledWriteMs is reported once, and its end too', () => {
+  const controller = new Controller({ stalledWriteMs: 30_000 });
+  const attempt = controller.beginWrite({ rows: 1_000, bytes: 1e6 }, 0);
+  const kinds = (now: number) => controller.tick(now).events.map((e) => e.kind);
+  assert.deepEqual(kinds(29_000), []);
+  assert.deepEqual(kinds(30_000), ['writes-stalled']);
+  assert.equal(controller.snapshot().oldestWriteMs, 30_000);
+  assert.deepEqual(kinds(31_000), []);
+  controller.endWrite(attempt, 95_000, null);
+  assert.ok(kinds(96_000).includes('writes-flowing'));
+  assert.equal(controller.snapshot().oldestWriteMs, null);
+});
