@@ -50,11 +50,11 @@ export function classifyServerError(status: number, error: ServerError | undefin
       code: 'es.cluster_block',
     });
   }
-  if (status === 429 || isRejection(error)) {
-    return new SinkError('backpressure', `cluster rejected the write (queue full): ${describe(error)}`, { code: 'es.rejected_execution' });
-  }
   if (type === 'circuit_breaking_exception') {
     return new SinkError('backpressure', `cluster is short of memory: ${describe(error)}`, { code: 'es.circuit_breaking' });
+  }
+  if (status === 429 || isRejection(error)) {
+    return new SinkError('backpressure', `cluster rejected the write (queue full): ${describe(error)}`, { code: 'es.rejected_execution' });
   }
   if (status === 401 || status === 403) {
     return new SinkError('fatal', `not authorized (HTTP ${status}); check the credentials and the role's index privileges: ${describe(error)}`, {
