@@ -395,32 +395,26 @@ export class Controller {
       reachedLimit: stats.reachedLimit,
       alone: stats.maxInFlight <= 1,
     };
+    const batchInterval = {
+      now,
+      backpressure,
+      latencyMs: this.latency.state()?.mean ?? null,
+      lagGrowing,
+      lagFlat,
+      batchesFilling: stats.begun > 0 && stats.full * 2 >= stats.begun,
+      batchesSparse: stats.begun > 0 && stats.sparse === stats.begun,
+    };
     if (backpressure || unavailable) {
+      // Failures shrink: concurrency always, batch size on the sink's explicit verdict only.
       const c = this.concurrencyControl.step(concurrencyInterval);
       if (c.reason !== null) reasons.push(c.reason);
       if (backpressure) {
-        const b = this.batch.step({
-          now,
-          backpressure,
-          latencyMs: this.latency.state()?.mean ?? null,
-          lagGrowing,
-          lagFlat,
-          batchesFilling: stats.begun > 0 && stats.full * 2 >= stats.begun,
-          batchesSparse: stats.begun > 0 && stats.sparse === stats.begun,
-        });
+        const b = this.batch.step(batchInterval);
         if (b.reason !== null) reasons.push(b.reason);
         if (b.change !== 'hold') this.concurrencyControl.resetBaseline();
       }
     } else {
-      const b = this.batch.step({
-        now,
-        backpressure: false,
-        latencyMs: this.latency.state()?.mean ?? null,
-        lagGrowing,
-        lagFlat,
-        batchesFilling: stats.begun > 0 && stats.full * 2 >= stats.begun,
-        batchesSparse: stats.begun > 0 && stats.sparse === stats.begun,
-      });
+      const b = this.batch.step(batchInterval);
       if (b.reason !== null) reasons.push(b.reason);
       if (b.change !== 'hold') {
         this.concurrencyControl.resetBaseline();
