@@ -77,28 +77,37 @@ export function addColumnsSql(qualified: string, columns: readonly ColumnDefinit
 }
 
 /**
- * The staging table of one write: one column per batch column under a positional name (so
- * hostile or long target names never reach it) plus `__group`, the row's presence group
- * (-1 for a delete). Temporary and dropped at commit, so it is never WAL-logged nor shared.
+ * Staging tables: one column per batch column under a positional name (so hostile or long
+ * target names never reach them) plus `__group`, the row's presence group (-1 for a delete).
+ * Temporary (never WAL-logged, private to the session) and ON COMMIT DELETE ROWS: created once
+ * per connection and column-type list, emptied by every commit, emptied by rollback too.
  */
-export const stagingTable = 'pg_temp.sluice_staging';
 export const groupColumn = '__group';
 export const deleteGroup = -1;
+
+/** `pg_temp.sluice_staging_<n>`: the number is per connection, never derived from data. */
+export function stagingTableName(serial: number): string {
+  return `pg_temp.sluice_staging_${serial}`;
+}
 
 export function stagingColumn(index: number): string {
   return `c${index}`;
 }
 
-export function createStagingSql(types: readonly string[]): string {
+export function createStagingSql(staging: string, types: readonly string[]): string {
   const columns = types.map((type, index) => `${stagingColumn(index)} ${type}`);
   columns.push(`${groupColumn} integer NOT NULL`);
-  return `CREATE TEMPORARY TABLE sluice_staging (${columns.join(', ')}) ON COMMIT DROP`;
+  return `CREATE TEMPORARY TABLE ${staging.replace(/^pg_temp\./, '')} (${columns.join(', ')}) ON COMMIT DELETE ROWS`;
 }
 
-export function copyIntoStagingSql(columnCount: number): string {
+export function dropStagingSql(staging: string): string {
+  return `DROP TABLE IF EXISTS ${staging}`;
+}
+
+export function copyIntoStagingSql(staging: string, columnCount: number): string {
   const columns = Array.from({ length: columnCount }, (_, index) => stagingColumn(index));
   columns.push(groupColumn);
-  return `COPY ${stagingTable} (${columns.join(', ')}) FROM STDIN`;
+  return `COPY ${staging} (${columns.join(', ')}) FROM STDIN`;
 }
 
 export function truncateSql(qualified: string): string {
@@ -111,9 +120,9 @@ export interface StagedColumn {
   readonly index: number;
 }
 
-export function deleteSql(qualified: string, keyColumns: readonly StagedColumn[]): string {
+export function deleteSql(qualified: string, staging: string, keyColumns: readonly StagedColumn[]): string {
   const matches = keyColumns.map((column) => `t.${quoteIdentifier(column.name)} = s.${stagingColumn(column.index)}`);
-  return `DELETE FROM ${qualified} AS t USING ${stagingTable} AS s WHERE s.${groupColumn} = ${deleteGroup} AND ${matches.join(' AND ')}`;
+  return `DELETE FROM ${qualified} AS t USING ${staging} AS s WHERE s.${groupColumn} = ${deleteGroup} AND ${matches.join(' AND ')}`;
 }
 
 /**
@@ -121,7 +130,12 @@ export function deleteSql(qualified: string, keyColumns: readonly StagedColumn[]
  * conflict update exactly those non-key columns, so every column the group lacks (UNCHANGED or
  * absent) keeps its value on update and takes its default (NULL) on insert.
  */
-export function upsertGroupSql(qualified: string, keyColumns: readonly StagedColumn[], presentColumns: readonly StagedColumn[]): string {
+export function upsertGroupSql(
+  qualified: string,
+  staging: string,
+  keyColumns: readonly StagedColumn[],
+  presentColumns: readonly StagedColumn[],
+): string {
   const targets = presentColumns.map((column) => quoteIdentifier(column.name));
   const sources = presentColumns.map((column) => stagingColumn(column.index));
   const keyNames = new Set(keyColumns.map((column) => column.name));
@@ -132,7 +146,7 @@ export function upsertGroupSql(qualified: string, keyColumns: readonly StagedCol
   const action = updates.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${updates.join(', ')}`;
   return (
     `INSERT INTO ${qualified} (${targets.join(', ')}) ` +
-    `SELECT ${sources.join(', ')} FROM ${stagingTable} WHERE ${groupColumn} = $1 ` +
+    `SELECT ${sources.join(', ')} FROM ${staging} WHERE ${groupColumn} = $1 ` +
     `ON CONFLICT (${conflictTarget}) ${action}`
   );
 }

@@ -1,10 +1,11 @@
 /**
  * The PostgreSQL Writer. One TableBatch = one transaction on one pooled connection:
  *
+ *   (once per connection and column-type list: CREATE TEMPORARY TABLE sluice_staging_<n> … ON COMMIT DELETE ROWS)
  *   BEGIN
  *   [exactly-once] lock the partitions' epoch rows, fail 'pg.fenced' if an epoch moved on
  *   [truncateFirst] TRUNCATE target
- *   CREATE TEMPORARY TABLE sluice_staging (...) ON COMMIT DROP;  COPY sluice_staging FROM STDIN
+ *   COPY pg_temp.sluice_staging_<n> FROM STDIN
  *   DELETE FROM target USING staging  (deletes)
  *   INSERT INTO target SELECT … FROM staging ON CONFLICT (key) DO UPDATE   (one per presence group)
  *   [exactly-once] raise the (partition, table) offset marks
@@ -27,7 +28,8 @@ import { PooledConnection } from './connection.ts';
 import { classifyPostgresError, toSinkError } from './errors.ts';
 import { PostgresOffsetStore, checkEpochs, highestOrigins, recordOffsets } from './exactly-once.ts';
 import { StagedBatch } from './staging.ts';
-import { copyIntoStagingSql, createStagingSql, deleteSql, truncateSql, upsertGroupSql } from './statements.ts';
+import { copyIntoStagingSql, deleteSql, truncateSql, upsertGroupSql } from './statements.ts';
+import { stagingTableFor } from './staging-tables.ts';
 import { type TableShape, TableShapes } from './table-shapes.ts';
 
 export class PostgresWriter implements Writer {
@@ -91,6 +93,12 @@ export class PostgresWriter implements Writer {
     if (origins !== null) await this.exactlyOnce.ensureTables();
     if (staged.rows === 0 && !batch.truncateFirst && (origins === null || origins.size === 0)) return { failures: [] };
 
+    let types: string[];
+    try {
+      types = stagingTypes(shape, staged);
+    } catch (error) {
+      throw toSinkError(error, `preparing ${schema}.${batch.table.name}`);
+    }
     const connection = await PooledConnection.checkout(this.#pool).catch((error: unknown) => {
       throw toSinkError(error, 'connecting to PostgreSQL');
     });
@@ -100,12 +108,13 @@ export class PostgresWriter implements Writer {
     context.signal.addEventListener('abort', onAbort, { once: true });
     try {
       if (context.signal.aborted) throw abortedError();
+      const staging = staged.rows > 0 ? await stagingTableFor(client, types) : null;
       await client.query('BEGIN');
       if (origins !== null && context.exactlyOnce !== undefined) {
         await checkEpochs(client, this.#config.offsetsSchema, context.exactlyOnce, origins);
       }
       if (batch.truncateFirst) await client.query(truncateSql(shape.qualified));
-      if (staged.rows > 0) await this.#applyChanges(client, shape, staged);
+      if (staging !== null) await applyChanges(client, shape.qualified, staging, staged);
       if (origins !== null && context.exactlyOnce !== undefined) {
         await recordOffsets(client, this.#config.offsetsSchema, context.exactlyOnce, batch.table, origins);
       }
@@ -124,22 +133,25 @@ export class PostgresWriter implements Writer {
       connection.release();
     }
   }
+}
 
-  async #applyChanges(client: pg.PoolClient, shape: TableShape, staged: StagedBatch): Promise<void> {
-    const types = staged.columns.map((column) => {
-      const type = shape.columnTypes.get(column.name);
-      // TableShapes.ensure guarantees every batch column exists; this guards that invariant.
-      if (type === undefined) throw new SinkError('fatal', `${shape.qualified} lacks column ${JSON.stringify(column.name)}`, { code: 'pg.missing_column' });
-      return type;
-    });
-    await client.query(createStagingSql(types));
-    await pipeline(Readable.from(staged.chunks()), client.query(copyFrom(copyIntoStagingSql(types.length))));
-    // Row counts are not checked: deleting a missing row and rewriting the same values are both
-    // correct outcomes of a replay.
-    if (staged.deletes > 0) await client.query(deleteSql(shape.qualified, staged.keyColumns));
-    for (const group of staged.groups) {
-      await client.query(upsertGroupSql(shape.qualified, staged.keyColumns, group.columns), [group.id]);
-    }
+/** Staging column types: the target's own column types, so values are parsed as they will be stored. */
+function stagingTypes(shape: TableShape, staged: StagedBatch): string[] {
+  return staged.columns.map((column) => {
+    const type = shape.columnTypes.get(column.name);
+    // TableShapes.ensure guarantees every batch column exists; this guards that invariant.
+    if (type === undefined) throw new SinkError('fatal', `${shape.qualified} lacks column ${JSON.stringify(column.name)}`, { code: 'pg.missing_column' });
+    return type;
+  });
+}
+
+async function applyChanges(client: pg.PoolClient, qualified: string, staging: string, staged: StagedBatch): Promise<void> {
+  await pipeline(Readable.from(staged.chunks()), client.query(copyFrom(copyIntoStagingSql(staging, staged.columns.length))));
+  // Row counts are not checked: deleting a missing row and rewriting the same values are both
+  // correct outcomes of a replay.
+  if (staged.deletes > 0) await client.query(deleteSql(qualified, staging, staged.keyColumns));
+  for (const group of staged.groups) {
+    await client.query(upsertGroupSql(qualified, staging, staged.keyColumns, group.columns), [group.id]);
   }
 }
 

@@ -25,6 +25,10 @@ function rows(table: TargetTable, from: number, count: number, tableShape = sche
   );
 }
 
+function quoteName(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
 async function expectSinkError(work: Promise<unknown>, errorClass: ErrorClass, code?: string): Promise<void> {
   await assert.rejects(work, (error: unknown) => {
     assert.ok(isSinkError(error), `expected a SinkError, got ${String(error)}`);
@@ -92,6 +96,23 @@ describe('postgres writer specifics', () => {
     await expectSinkError(writer.write(batchOf(table, schema, changes), idle), 'poison', 'pg.unencodable_value');
     await writer.write(rows(table, 1, 3), idle);
     assert.equal(await count('public.mid_copy'), 3);
+  });
+
+  it('reuses a bounded number of staging tables per connection', async () => {
+    const writer = writerWith({ SLUICE_PG_POOL_SIZE: '1' });
+    const kinds = ['int32', 'int64', 'boolean', 'date', 'uuid', 'float64', 'bytes', 'interval', 'json', 'timestamptz', 'string'] as const;
+    const writeOne = async (kind: (typeof kinds)[number], id: number) => {
+      const shape = tableSchema([column('id', { kind: 'int32' }, false), column('v', { kind })], ['id']);
+      await writer.write(batchOf({ namespace: 'staging_reuse', name: kind }, shape, [upsert(shape, { id, v: null })]), idle);
+    };
+    for (const kind of kinds) await writeOne(kind, 1);
+    for (const kind of kinds) await writeOne(kind, 2);
+    // Each session has its own temporary schema: count per session.
+    const staging = await admin.query(
+      "SELECT max(n)::int AS n FROM (SELECT count(*) AS n FROM pg_class WHERE relpersistence = 't' AND relname LIKE 'sluice_staging_%' GROUP BY relnamespace) AS per_session",
+    );
+    assert.ok(staging.rows[0]?.n <= 8, `at most 8 staging tables per connection, found ${staging.rows[0]?.n}`);
+    for (const kind of kinds) assert.equal(await count(`staging_reuse.${quoteName(kind)}`), 2);
   });
 
   it('stops fatally on a missing table when auto-create is off, and on a table without a unique key', async () => {

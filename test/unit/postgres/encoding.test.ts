@@ -98,8 +98,8 @@ describe('postgres statements', () => {
 
   it('updates only the non-key columns of a presence group, or does nothing', () => {
     const key = [{ name: 'id', index: 0 }];
-    assert.match(upsertGroupSql('"s"."t"', key, [...key, { name: 'a"b', index: 2 }]), /DO UPDATE SET "a""b" = EXCLUDED\."a""b"$/);
-    assert.match(upsertGroupSql('"s"."t"', key, key), /DO NOTHING$/);
+    assert.match(upsertGroupSql('"s"."t"', 'pg_temp.sluice_staging_1', key, [...key, { name: 'a"b', index: 2 }]), /DO UPDATE SET "a""b" = EXCLUDED\."a""b"$/);
+    assert.match(upsertGroupSql('"s"."t"', 'pg_temp.sluice_staging_1', key, key), /DO NOTHING$/);
   });
 });
 
