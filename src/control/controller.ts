@@ -245,7 +245,8 @@ export class Controller {
   private sinkSaturated = false;
   private lastLagClass: LagClass = 'steady';
   private hotNamed = new Set<string>();
-  private retentionAtRisk = false;
+  /** ETA last reported in a retention-risk event; null while not at risk. */
+  private reportedEtaSeconds: number | null = null;
   private retentionEtas: PartitionEta[] = [];
   private lastChange: { at: number; reasons: readonly string[] } | null = null;
   private lastTickAt = 0;
@@ -593,7 +594,11 @@ export class Controller {
     }
   }
 
-  /** Spikes and steady lags raise no warning unless records are already being lost. */
+  /**
+   * A breach within retentionWarningSeconds is reported while the lag grows in a sustained way
+   * (spikes and steady lags raise no warning unless records are already being lost), again
+   * whenever the time left halves, when deletion begins, and once more when the risk is gone.
+   */
   private assessRetention(lag: LagAssessment | null, events: ControllerEvent[]): void {
     if (lag === null) return;
     const atRisk = this.retentionEtas.filter(
@@ -603,8 +608,17 @@ export class Controller {
           (e.eta.seconds <= this.config.retentionWarningSeconds && isSustainedGrowth(lag, e.topic, e.partition))),
     );
     const first = earliestBreach(atRisk);
-    if (first !== null && first.eta.kind === 'breach' && !this.retentionAtRisk) {
-      this.retentionAtRisk = true;
+    // Reported when the risk appears, again each time the time left halves (down to a minute),
+    // and once when records are being deleted.
+    const reported = this.reportedEtaSeconds;
+    if (
+      first !== null &&
+      first.eta.kind === 'breach' &&
+      (reported === null ||
+        (reported >= 60 && first.eta.seconds <= reported / 2) ||
+        (reported > 0 && first.eta.seconds === 0))
+    ) {
+      this.reportedEtaSeconds = first.eta.seconds;
       events.push({
         kind: 'retention-risk',
         topic: first.topic,
@@ -612,8 +626,8 @@ export class Controller {
         etaSeconds: first.eta.seconds,
         limitedBy: first.eta.limitedBy,
       });
-    } else if (first === null && this.retentionAtRisk) {
-      this.retentionAtRisk = false;
+    } else if (first === null && this.reportedEtaSeconds !== null) {
+      this.reportedEtaSeconds = null;
       events.push({ kind: 'retention-risk-cleared' });
     }
   }

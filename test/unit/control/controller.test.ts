@@ -160,6 +160,7 @@ test('lag samples produce class-change and hot-partition events once, and a rete
   assert.equal(seen.filter((k) => k === 'hot:3').length, 1);
   assert.ok(!seen.some((k) => k.startsWith('hot:') && k !== 'hot:3'));
   assert.ok(seen.includes('lag-class-changed'));
+  // 7,000 s left when first seen under the 7,200 s threshold; not yet halved.
   assert.equal(seen.filter((k) => k === 'retention-risk').length, 1);
   const snapshot = controller.snapshot();
   assert.equal(snapshot.lag?.partitions.find((p) => p.partition === 3)?.lagClass, 'linear');
