@@ -422,10 +422,14 @@ export class Pipeline {
       const started = performance.now();
       // Waiting for a write slot: the batch queue is held up by its downstream, the writers.
       stages.meter('batch-queue').record('backpressured', queued, started);
-      await this.executor.execute(batch);
-      const ended = performance.now();
-      stages.meter('write').record('busy', started, ended);
-      this.options.observer?.batchWritten?.(tableKey(batch.table), batch, ended - started);
+      // An open span, so a write that hangs shows as busy while it hangs, not only after.
+      const span = stages.meter('write').begin('busy', started);
+      try {
+        await this.executor.execute(batch);
+      } finally {
+        stages.meter('write').end(span, performance.now());
+      }
+      this.options.observer?.batchWritten?.(tableKey(batch.table), batch, performance.now() - started);
     }).then(
       () => {
         this.batchesInFlight--;
