@@ -33,6 +33,8 @@ export interface SourceStamp {
   readonly sourceMicros: number;
   /** Connector processing time, µs since the epoch (envelope ts_ms/ts_us/ts_ns). */
   readonly processedMicros: number;
+  /** Envelope ts_ns when known to the nanosecond (Debezium's clock has ns); default processedMicros × 1000. */
+  readonly processedNanos?: bigint;
   readonly txId: bigint;
   readonly lsn: bigint;
   /** LSN of the last commit before this event (first element of source.sequence). */
@@ -73,14 +75,14 @@ export class DebeziumTableEncoder {
       fields: table.key.map((name) => {
         const column = table.columns.find((candidate) => candidate.name === name);
         if (!column) throw new Error(`key column ${name} is not a column of ${table.name}`);
-        return { name, schema: column.type.connectSchema(false) };
+        return { name, schema: fieldSchema(column.type.connectSchema(false), column.defaultJson) };
       }),
     };
     const valueSchema: ConnectSchema = {
       type: 'struct',
       optional: true,
       name: `${recordPrefix}.Value`,
-      fields: table.columns.map((column) => ({ name: column.name, schema: column.type.connectSchema(column.nullable) })),
+      fields: table.columns.map((column) => ({ name: column.name, schema: fieldSchema(column.type.connectSchema(column.nullable), column.defaultJson) })),
     };
     const envelope = envelopeSchema(`${recordPrefix}.Envelope`, valueSchema);
     this.keyPrefix = options.schemasEnabled ? `{"schema":${renderSchema(keySchema)},"payload":` : '';
@@ -173,9 +175,13 @@ export class DebeziumTableEncoder {
       `${stamp.txId},"lsn":${stamp.lsn},"xmin":null,"origin":null,"origin_lsn":null}`;
     const payload =
       `{"before":${before},"after":${after},"source":${source},"transaction":null,"op":"${op}"` +
-      `,"ts_ms":${processedMs},"ts_us":${stamp.processedMicros},"ts_ns":${stamp.processedMicros}000}`;
+      `,"ts_ms":${processedMs},"ts_us":${stamp.processedMicros},"ts_ns":${stamp.processedNanos ?? `${stamp.processedMicros}000`}}`;
     return this.slab.write(this.valuePrefixBytes, payload, this.valueSuffixBytes);
   }
+}
+
+function fieldSchema(schema: ConnectSchema, defaultJson: string | undefined): ConnectSchema {
+  return defaultJson === undefined ? schema : { ...schema, defaultJson };
 }
 
 /**

@@ -30,6 +30,11 @@ export interface ColumnDefinition {
   readonly generate: ValueGenerator;
   /** Probability that an update assigns a new value to this (non-key) column. */
   readonly updateChance: number;
+  /**
+   * JSON text of the column's default as Debezium puts it in the field schema ("default"), e.g.
+   * '0' for a SERIAL column; the generated shapes have no column defaults.
+   */
+  readonly defaultJson?: string;
 }
 
 export type ShapeName = 'narrow' | 'measurements' | 'wide' | 'toasty' | 'composite';

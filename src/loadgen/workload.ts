@@ -75,6 +75,11 @@ export interface WorkloadOptions {
   readonly schemasEnabled?: boolean;
   /** tombstones.on.delete; default true. */
   readonly tombstones?: boolean;
+  /**
+   * The `__debezium.context.*` headers Debezium 3.x puts on every record (connectorLogicalName,
+   * taskId, connectorName, runId); default true.
+   */
+  readonly contextHeaders?: boolean;
   readonly skew?: KeySkew;
   /** Default synthetic from 2026-01-01T00:00:00Z at 2,000 events/s. */
   readonly clock?: WorkloadClock;
@@ -94,7 +99,10 @@ export interface WorkloadRecord {
   readonly value: Buffer | null;
   /** Record timestamp, ms since the epoch (the connector's processing time). */
   readonly timestamp: number;
-  /** `__debezium.newkey` / `__debezium.oldkey` on the two halves of a key change. */
+  /**
+   * `__debezium.newkey` (on the delete and tombstone) / `__debezium.oldkey` (on the create) of a
+   * key change, then the `__debezium.context.*` headers; shared objects, never to be mutated.
+   */
   readonly headers: Readonly<Record<string, Buffer>> | undefined;
   /** source.table */
   readonly table: string;
@@ -154,6 +162,7 @@ export class Workload {
   private readonly rng: Prng;
   private readonly context: { nowMicros: number; blobs: GenerationContext['blobs'] };
   private readonly partitioner: Partitioner;
+  private readonly contextHeaders: Readonly<Record<string, Buffer>> | undefined;
   private readonly stats_: WorkloadStats = {
     changeEvents: 0,
     snapshotReads: 0,
@@ -189,6 +198,15 @@ export class Workload {
       schemasEnabled: options.schemasEnabled ?? true,
       connectorVersion: options.connectorVersion ?? '3.6.1.Final',
     };
+    this.contextHeaders =
+      options.contextHeaders === false
+        ? undefined
+        : {
+            '__debezium.context.connectorLogicalName': Buffer.from(encoderOptions.topicPrefix),
+            '__debezium.context.taskId': Buffer.from('0'),
+            '__debezium.context.connectorName': Buffer.from('postgresql'),
+            '__debezium.context.runId': Buffer.from(runId(this.rng)),
+          };
     const seen = new Map<string, number>();
     this.tables = options.tables.map((entry) => {
       const spec: TableSpec = typeof entry === 'string' ? { shape: entry } : entry;
@@ -283,10 +301,9 @@ export class Workload {
               : row === 0
                 ? 'first_in_data_collection'
                 : 'true';
-        const readMicros = this.context.nowMicros + row;
         const stamp: SourceStamp = {
-          sourceMicros: readMicros,
-          processedMicros: readMicros + 1000,
+          sourceMicros: this.context.nowMicros,
+          processedMicros: this.context.nowMicros + 1000 + this.stats_.snapshotReads,
           txId: snapshotTxId,
           lsn: snapshotLsn,
           lastCommitLsn: null,
@@ -365,14 +382,17 @@ export class Workload {
   }
 
   private nextStamp(rng: Prng): SourceStamp {
-    if (this.txRemaining === 0) {
-      this.lastCommitLsn = this.txId === FIRST_TX_ID ? null : this.lsn;
+    const firstOfTransaction = this.txRemaining === 0;
+    if (firstOfTransaction) {
       this.txId += 1n;
       this.txRemaining = 1 + rng.int(this.options.maxTransactionSize ?? 8);
       this.txCommitMicros = this.context.nowMicros;
     }
     this.txRemaining -= 1;
     this.lsn += BigInt(40 + rng.int(400));
+    // As captured from Debezium 3.6.1 (pgoutput): source.sequence's first element is null in the
+    // first streamed transaction, then the LSN where the current transaction's events begin.
+    if (firstOfTransaction) this.lastCommitLsn = this.txId === FIRST_TX_ID + 1n ? null : this.lsn;
     return {
       sourceMicros: this.txCommitMicros,
       processedMicros: this.context.nowMicros + 2000 + rng.int(4000),
@@ -454,8 +474,9 @@ export class Workload {
     this.stats_.keyChanges += 1;
     const oldKeyHeader = Buffer.from(table.encoder.keyPayloadText(old.keyValues));
     const newKeyHeader = Buffer.from(table.encoder.keyPayloadText(moved.keyValues));
-    this.emit(out, table, old.partition, old.keyBytes, table.encoder.delete(old.keyValues, stamp), 'd', stamp, { '__debezium.newkey': newKeyHeader });
-    this.emitTombstone(out, table, old, stamp, undefined);
+    const newKeyHeaders = { '__debezium.newkey': newKeyHeader };
+    this.emit(out, table, old.partition, old.keyBytes, table.encoder.delete(old.keyValues, stamp), 'd', stamp, newKeyHeaders);
+    this.emitTombstone(out, table, old, stamp, newKeyHeaders);
     this.emit(out, table, moved.partition, moved.keyBytes, table.encoder.upsert('c', values, stamp), 'c', stamp, { '__debezium.oldkey': oldKeyHeader });
     return 2;
   }
@@ -486,7 +507,7 @@ export class Workload {
       key,
       value,
       timestamp: Math.floor(stamp.processedMicros / 1000),
-      headers,
+      headers: this.withContext(headers),
       table: table.definition.name,
       op,
       lsn: stamp.lsn,
@@ -502,11 +523,16 @@ export class Workload {
       key: row.keyBytes,
       value: null,
       timestamp: Math.floor(stamp.processedMicros / 1000),
-      headers,
+      headers: this.withContext(headers),
       table: table.definition.name,
       op: null,
       lsn: stamp.lsn,
     });
+  }
+
+  private withContext(headers: Record<string, Buffer> | undefined): Readonly<Record<string, Buffer>> | undefined {
+    if (headers === undefined) return this.contextHeaders;
+    return this.contextHeaders === undefined ? headers : { ...headers, ...this.contextHeaders };
   }
 
   private wantsHotPartition(table: TableState): boolean {
@@ -582,6 +608,12 @@ export class Workload {
     }
     throw new Error('live row bookkeeping is inconsistent');
   }
+}
+
+/** A version-7-shaped UUID from the workload's generator (Debezium's runId is a UUIDv7). */
+function runId(rng: Prng): string {
+  const hex = Array.from({ length: 4 }, () => rng.nextU32().toString(16).padStart(8, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${hex.slice(13, 16)}-${'89ab'[rng.int(4)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 const murmur2Partitioner: Partitioner = (keyBytes, _keyValues, _table, partitionCount) => partitionForKey(keyBytes, partitionCount);
