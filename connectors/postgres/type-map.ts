@@ -128,7 +128,8 @@ function mismatch(type: LogicalType, value: Value): never {
 
 /** A lone UTF-16 surrogate would be silently replaced by U+FFFD on encoding; refuse instead. */
 function wellFormed(text: string): string {
-  if (/\p{Cs}/u.test(text)) throw new UnencodableValueError('text contains a lone UTF-16 surrogate');
+  // The cheap test (any surrogate code unit) first; the exact one only for astral text.
+  if (/[\ud800-\udfff]/.test(text) && /\p{Cs}/u.test(text)) throw new UnencodableValueError('text contains a lone UTF-16 surrogate');
   return text;
 }
 
@@ -160,9 +161,12 @@ function arrayLiteral(element: LogicalType, values: readonly Value[]): string {
 
 const copyEscapes: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
+const needsCopyEscape = /[\\\t\n\r]/;
+
 /** One COPY text field. */
 export function copyField(type: LogicalType, value: Value): string {
   const text = inputText(type, value);
   if (text === null) return '\\N';
+  if (!needsCopyEscape.test(text)) return text;
   return text.replace(/[\\\t\n\r]/g, (character) => copyEscapes[character] ?? character);
 }

@@ -61,11 +61,18 @@ function batches(table: TargetTable, round: number, toastEvery = 0): TableBatch[
   return result;
 }
 
-async function timed(label: string, work: () => Promise<void>): Promise<void> {
+async function timed(label: string, work: () => Promise<void>): Promise<number> {
   const started = performance.now();
   await work();
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${label.padEnd(58)} ${seconds.toFixed(2)} s  ${Math.round(rowCount / seconds).toLocaleString('en-US')} rows/s`);
+  console.log(`${label.padEnd(62)} ${seconds.toFixed(2)} s  ${Math.round(rowCount / seconds).toLocaleString('en-US')} rows/s`);
+  return seconds;
+}
+
+function referenceCopyText(round: number): string {
+  const lines: string[] = [];
+  for (let id = 0; id < rowCount; id += 1) lines.push(`${[...row(id, round).values()].map(String).join('\t')}\n`);
+  return lines.join('');
 }
 
 await startServices();
@@ -83,34 +90,36 @@ try {
     for (const batch of round0) await writer.write(batch, { signal });
   });
   await admin.query('VACUUM ANALYZE bench');
-  const round1 = batches(table, 1);
-  await timed('write(): every row an update', async () => {
-    for (const batch of round1) await writer.write(batch, { signal });
-  });
-  await admin.query('VACUUM ANALYZE bench');
-  const round2 = batches(table, 2, 10);
-  await timed('write(): every row an update, 1 in 10 with TOAST placeholder', async () => {
-    for (const batch of round2) await writer.write(batch, { signal });
-  });
-  await admin.query('VACUUM ANALYZE bench');
-
-  // The reference ceiling: the same rows as prepared CSV, bare COPY → unlogged staging → upsert.
-  const csv: string[] = [];
-  for (let id = 0; id < rowCount; id += 1) {
-    const values = row(id, 3);
-    csv.push(`${[...values.values()].map(String).join('\t')}\n`);
-  }
   await admin.query('CREATE UNLOGGED TABLE ref_staging (LIKE bench)');
-  await timed('reference: COPY → unlogged staging → INSERT … ON CONFLICT', async () => {
-    await admin.query('BEGIN');
-    await admin.query('TRUNCATE ref_staging');
-    await pipeline(Readable.from([csv.join('')]), admin.query(copyFrom('COPY ref_staging FROM STDIN')));
-    await admin.query(
-      'INSERT INTO bench SELECT * FROM ref_staging ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, ' +
-        'amount = EXCLUDED.amount, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, payload = EXCLUDED.payload',
-    );
-    await admin.query('COMMIT');
+
+  // Writer and reference alternate, so both see the same (shared, noisy) machine.
+  const ratios: number[] = [];
+  for (let pair = 0; pair < 3; pair += 1) {
+    const updates = batches(table, 10 + pair * 2);
+    const writerSeconds = await timed(`write(): every row an update (pair ${pair + 1})`, async () => {
+      for (const batch of updates) await writer.write(batch, { signal });
+    });
+    await admin.query('VACUUM ANALYZE bench');
+    // The reference ceiling: the same rows as prepared COPY text, bare COPY → unlogged staging → upsert.
+    const text = referenceCopyText(11 + pair * 2);
+    const referenceSeconds = await timed(`reference: COPY → unlogged staging → upsert (pair ${pair + 1})`, async () => {
+      await admin.query('BEGIN');
+      await admin.query('TRUNCATE ref_staging');
+      await pipeline(Readable.from([text]), admin.query(copyFrom('COPY ref_staging FROM STDIN')));
+      await admin.query(
+        'INSERT INTO bench SELECT * FROM ref_staging ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, ' +
+          'amount = EXCLUDED.amount, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, payload = EXCLUDED.payload',
+      );
+      await admin.query('COMMIT');
+    });
+    await admin.query('VACUUM ANALYZE bench');
+    ratios.push(referenceSeconds / writerSeconds);
+  }
+  const toast = batches(table, 20, 10);
+  await timed('write(): every row an update, 1 in 10 with TOAST placeholder', async () => {
+    for (const batch of toast) await writer.write(batch, { signal });
   });
+  console.log(`write() speed / reference speed per pair: ${ratios.map((ratio) => ratio.toFixed(2)).join(', ')}`);
 } finally {
   await writer.close();
   await admin.end();
