@@ -37,8 +37,11 @@
  *   records are consumed. Values use src/cdc/types.ts's representation; TOAST placeholders are
  *   resolved to the last real value; NOT NULL fallbacks never appear (they are only in delete
  *   `before` images).
- * - Key changes never carry TOAST placeholders (a create under a new key with an unknown
- *   column could not be resolved by any sink).
+ * - Key changes carry real values in TOASTed columns by default; real Debezium sends the
+ *   placeholder there (keyChangeToast: 'placeholder' reproduces it).
+ * - Verified byte for byte against real Debezium 3.6.1.Final output
+ *   (test/unit/loadgen/debezium-capture.test.ts and its fixture). Note that Debezium skips
+ *   truncates unless `skipped.operations` is changed from its default 't'.
  */
 export { canonicalPostgresText, canonicalValueText } from './canonical-text.ts';
 export { TOAST_PLACEHOLDER } from './column-types.ts';

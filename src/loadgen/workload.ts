@@ -86,6 +86,14 @@ export interface WorkloadOptions {
   /** Change events per source transaction are drawn from 1..maxTransactionSize; default 8. */
   readonly maxTransactionSize?: number;
   readonly toast?: ShapeOptions;
+  /**
+   * What the create of a key change carries in TOASTed columns it did not change:
+   * 'values' (default) the real values; 'placeholder' what Debezium really sends (captured
+   * from 3.6.1): `__debezium_unavailable_value`. The expected state holds the real values
+   * either way, so with 'placeholder' only a sink that carries such columns over from the old
+   * key's row reaches it.
+   */
+  readonly keyChangeToast?: 'values' | 'placeholder';
   /** source.version; default '3.6.1.Final'. */
   readonly connectorVersion?: string;
 }
@@ -447,10 +455,9 @@ export class Workload {
   }
 
   /**
-   * A primary-key update, as Debezium emits it: delete (header __debezium.newkey) and tombstone
-   * of the old key, then a create (header __debezium.oldkey) of the new key, all at one LSN.
-   * The new row carries real values in every column (no TOAST placeholder): a placeholder in a
-   * create under a new key could not be resolved by any sink.
+   * A primary-key update, as Debezium emits it: delete and tombstone of the old key (header
+   * __debezium.newkey), then a create of the new key (header __debezium.oldkey), all at one LSN.
+   * TOASTed columns the update left alone: see WorkloadOptions.keyChangeToast.
    */
   private changeKey(table: TableState, stamp: SourceStamp, out: WorkloadRecord[]): number {
     const old = this.pickRow(table);
@@ -463,10 +470,18 @@ export class Workload {
     table.keyColumnIndexes.forEach((columnIndex, keyIndex) => {
       values[columnIndex] = moved.keyValues[keyIndex] as Value;
     });
+    const after: AfterValue[] = values.slice();
+    const placeholders = this.options.keyChangeToast === 'placeholder';
     const columns = table.definition.columns;
     for (let index = 0; index < columns.length; index++) {
       const column = columns[index]!;
-      if (column.updateChance > 0 && table.rng.chance(column.updateChance)) values[index] = column.generate(table.rng, this.context);
+      if (column.updateChance > 0 && table.rng.chance(column.updateChance)) {
+        values[index] = column.generate(table.rng, this.context);
+        after[index] = values[index] as Value;
+      } else if (placeholders && column.toasted && values[index] !== null) {
+        after[index] = UNCHANGED_TOAST;
+        this.stats_.toastPlaceholders += 1;
+      }
     }
     moved.values = values;
     this.removeRow(table, old);
@@ -477,7 +492,7 @@ export class Workload {
     const newKeyHeaders = { '__debezium.newkey': newKeyHeader };
     this.emit(out, table, old.partition, old.keyBytes, table.encoder.delete(old.keyValues, stamp), 'd', stamp, newKeyHeaders);
     this.emitTombstone(out, table, old, stamp, newKeyHeaders);
-    this.emit(out, table, moved.partition, moved.keyBytes, table.encoder.upsert('c', values, stamp), 'c', stamp, { '__debezium.oldkey': oldKeyHeader });
+    this.emit(out, table, moved.partition, moved.keyBytes, table.encoder.upsert('c', after, stamp), 'c', stamp, { '__debezium.oldkey': oldKeyHeader });
     return 2;
   }
 
