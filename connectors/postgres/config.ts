@@ -41,7 +41,7 @@ export const settingDocs: readonly SettingDoc[] = [
   { variable: 'SLUICE_PG_PORT', description: 'Server port.', default: '5432', required: false, secret: false },
   { variable: 'SLUICE_PG_USER', description: 'Role to connect as.', default: 'postgres', required: false, secret: false },
   { variable: 'SLUICE_PG_DATABASE', description: 'Database to write into.', default: 'postgres', required: false, secret: false },
-  { variable: 'SLUICE_PG_PASSWORD', description: 'Password of the role.', required: false, secret: true },
+  { variable: 'SLUICE_PG_PASSWORD', description: 'Password of the role (also added to SLUICE_PG_URL, which must then carry none itself).', required: false, secret: true },
   {
     variable: 'SLUICE_PG_PASSWORD_FILE',
     description: 'File whose contents (trailing newline removed) is the password; an alternative to SLUICE_PG_PASSWORD.',
@@ -152,15 +152,35 @@ function readPassword(env: Env): string | null {
   }
 }
 
+/**
+ * pg lets a connection string override every other option, and a URL without a password
+ * yields an empty one, so a separately given password is written into the URL here.
+ */
+function urlWithPassword(url: string | undefined, password: string | null): string | null {
+  if (url === undefined) return null;
+  if (password === null) return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('SLUICE_PG_URL', 'is not a valid URL');
+  }
+  if (parsed.password !== '') throw new ConfigError('SLUICE_PG_URL', 'contains a password and SLUICE_PG_PASSWORD(_FILE) is set too; use one');
+  if (parsed.host === '') throw new ConfigError('SLUICE_PG_URL', 'has no host, so a password cannot be added to it; put it in the URL');
+  parsed.password = password;
+  return parsed.toString();
+}
+
 export function parsePostgresConfig(env: Env): PostgresConfig {
   const defaultSchema = read(env, 'SLUICE_PG_SCHEMA') ?? 'public';
+  const password = readPassword(env);
   return {
-    connectionString: read(env, 'SLUICE_PG_URL') ?? null,
+    connectionString: urlWithPassword(read(env, 'SLUICE_PG_URL'), password),
     host: read(env, 'SLUICE_PG_HOST') ?? '127.0.0.1',
     port: read(env, 'SLUICE_PG_PORT') ?? 5432,
     user: read(env, 'SLUICE_PG_USER') ?? 'postgres',
     database: read(env, 'SLUICE_PG_DATABASE') ?? 'postgres',
-    password: readPassword(env),
+    password,
     defaultSchema,
     offsetsSchema: read(env, 'SLUICE_PG_OFFSETS_SCHEMA') ?? defaultSchema,
     poolSize: read(env, 'SLUICE_PG_POOL_SIZE') ?? 8,

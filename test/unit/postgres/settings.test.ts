@@ -43,10 +43,16 @@ describe('postgres settings', () => {
   it('reads the password from a file and masks secrets when described', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'sluice-pg-')), 'password');
     writeFileSync(file, 's3cret\n');
-    const config = parsePostgresConfig({ SLUICE_PG_PASSWORD_FILE: file, SLUICE_PG_URL: 'postgres://u:pw@h/db' });
+    const config = parsePostgresConfig({ SLUICE_PG_PASSWORD_FILE: file, SLUICE_PG_URL: 'postgres://u@h/db' });
     assert.equal(config.password, 's3cret');
     const described = JSON.stringify(describeConfig(config));
-    assert.ok(!described.includes('s3cret') && !described.includes('pw@'), described);
+    assert.ok(!described.includes('s3cret') && !described.includes('u@h'), described);
+  });
+
+  it('puts a separately given password into the URL (pg would otherwise take the URL\'s empty one)', () => {
+    const config = parsePostgresConfig({ SLUICE_PG_URL: 'postgres://sluice@db.example:5432/app', SLUICE_PG_PASSWORD: 'p@ss/word' });
+    assert.equal(new URL(config.connectionString ?? '').password, encodeURIComponent('p@ss/word'));
+    assert.equal(configErrorFor({ SLUICE_PG_URL: 'postgres://u:inurl@h/db', SLUICE_PG_PASSWORD: 'x' }).variable, 'SLUICE_PG_URL');
   });
 
   it('documents every setting in docs/postgres.md', () => {
