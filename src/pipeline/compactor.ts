@@ -101,6 +101,51 @@ export class TableCompactor {
   }
 
   /**
+   * For exactly-once delivery, with no batch of the table in flight: takes up to `maxRows`
+   * changes like drain, then also every pending change with an origin at or below the batch's
+   * highest origin offset in that origin's partition (repeated until nothing more qualifies), so
+   * the batch may exceed `maxRows`. Exactly-once offsets are high-water marks per (partition,
+   * table) and records at or below them are skipped on replay, while compaction folds records of
+   * distant offsets into one change (a key updated at offsets 100 and 900 is one change): once
+   * such a batch is durable, every record of the table up to its mark is durable.
+   */
+  drainCovering(table: TargetTable, maxRows: number): { batch: TableBatch; keys: string[] } | null {
+    if (this.pending.size === 0 || this.schema === null) return null;
+    const changes: RowChange[] = [];
+    const keys: string[] = [];
+    const highest = new Map<string, bigint>();
+    const take = (encodedKey: string, change: PendingChange): void => {
+      this.pending.delete(encodedKey);
+      changes.push(toRowChange(change));
+      keys.push(encodedKey);
+      for (const origin of change.origins) {
+        const partition = `${origin.topic}\u0000${origin.partition}`;
+        const known = highest.get(partition);
+        if (known === undefined || origin.offset > known) highest.set(partition, origin.offset);
+      }
+    };
+    for (const [encodedKey, change] of this.pending) {
+      if (changes.length >= maxRows) break;
+      take(encodedKey, change);
+    }
+    for (let grew = true; grew && this.pending.size > 0; ) {
+      grew = false;
+      for (const [encodedKey, change] of this.pending) {
+        const covered = change.origins.some((origin) => {
+          const mark = highest.get(`${origin.topic}\u0000${origin.partition}`);
+          return mark !== undefined && origin.offset <= mark;
+        });
+        if (covered) {
+          take(encodedKey, change);
+          grew = true;
+        }
+      }
+    }
+    if (this.pending.size === 0) this.bytes = 0;
+    return { batch: { table, schema: this.schema, truncateFirst: false, truncateOrigins: [], changes }, keys };
+  }
+
+  /**
    * Drops the pending changes a truncate made moot and returns their origins (released when the
    * truncate is durable). With the truncate's source LSN, only changes from before it go;
    * without one, everything pending goes.

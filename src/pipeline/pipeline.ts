@@ -18,7 +18,11 @@
  * - Truncates are ordered by source LSN where the source has one: pending or late-arriving
  *   changes of the table from before the truncate (lower LSN, other partitions) are moot.
  * - Exactly-once (postgres): on assignment the writer's offset store is claimed (fencing the
- *   previous owner) and records already applied to a table are skipped on replay.
+ *   previous owner) and records already applied to a table are skipped on replay. The stored
+ *   offsets are high-water marks per (partition, table), so in this mode a table has at most
+ *   one batch in flight (its batches commit in order) and each batch takes every pending
+ *   change with an origin at or below its highest offset per partition (drainCovering): a
+ *   committed mark never passes a record whose change is not durable yet.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { ChangeEvent, DecodeResult, RecordPosition, Row, TableSchema } from '../cdc/types.ts';
@@ -387,10 +391,11 @@ export class Pipeline {
         continue;
       }
       // Cut no more batches than there are write slots: rows left pending keep compacting.
-      while (this.batchesInFlight < this.limit.concurrency && table.pending.size > 0) {
+      const exactlyOnce = this.options.delivery === 'exactly-once';
+      while (this.batchesInFlight < this.limit.concurrency && table.pending.size > 0 && !(exactlyOnce && table.batchesInFlight > 0)) {
         const ready = table.pending.size >= rows || now - table.firstPendingAt >= this.options.lingerMs || this.flushAll || memoryPressure;
         if (!ready) break;
-        const cut = table.pending.drain(table.target, rows, table.busyKeys);
+        const cut = exactlyOnce ? table.pending.drainCovering(table.target, rows) : table.pending.drain(table.target, rows, table.busyKeys);
         if (cut === null) break;
         if (table.pending.size > 0) table.firstPendingAt = now;
         for (const key of cut.keys) table.busyKeys.add(key);
