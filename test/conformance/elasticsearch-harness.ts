@@ -4,9 +4,11 @@
  * (so int64 and JSON numbers are not rounded) and turns each field back into the Value
  * representation by the column's logical type.
  *
- * Flavours: `opensearch` talks to the real OpenSearch 2.19 (scripts/services.sh up opensearch);
- * `elasticsearch` drives @elastic/elasticsearch through test/support/es-product-proxy.ts in front
- * of the same server. Each run uses its own index prefix and deletes its indices afterwards.
+ * Flavours (see test/integration/elasticsearch/search-server.ts): `opensearch` talks to the real
+ * OpenSearch 2.19 (scripts/services.sh up opensearch); `elasticsearch` drives @elastic/elasticsearch
+ * through test/support/es-product-proxy.ts in front of the same server, or a real Elasticsearch
+ * container with SLUICE_TEST_SERVICES=testcontainers. Each run uses its own index prefix and
+ * deletes its indices afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import type { LogicalType, Row, TableSchema, Value } from '../../src/cdc/types.ts';
@@ -15,11 +17,8 @@ import type { TargetTable, Writer } from '../../src/writer/types.ts';
 import elasticsearch from '../../connectors/elasticsearch/index.ts';
 import { rawArrayElements, rawObjectMembers } from '../../connectors/elasticsearch/document-json.ts';
 import { indexName } from '../../connectors/elasticsearch/naming.ts';
-import { type EsProductProxy, startEsProductProxy } from '../support/es-product-proxy.ts';
+import { type Flavour, type SearchServer, startSearchServer } from '../integration/elasticsearch/search-server.ts';
 import type { ConformanceHarness } from './harness.ts';
-import { opensearchUrl, requireOpenSearch } from '../integration/elasticsearch/opensearch-service.ts';
-
-export type Flavour = 'opensearch' | 'elasticsearch';
 
 /** A document's field, raw JSON text, back to a Value of the column's type. */
 export function decodeField(type: LogicalType, raw: string | undefined): Value {
@@ -68,31 +67,32 @@ export class ElasticsearchHarness implements ConformanceHarness {
 
   readonly #flavour: Flavour;
   readonly #prefix = `sluice-conf-${randomBytes(4).toString('hex')}-`;
-  #proxy: EsProductProxy | null = null;
+  #server: SearchServer | null = null;
 
   constructor(flavour: Flavour) {
     this.#flavour = flavour;
-    this.name = flavour === 'opensearch' ? 'elasticsearch (opensearch flavour, OpenSearch 2.19)' : 'elasticsearch (elasticsearch flavour via product proxy)';
+    this.name = flavour === 'opensearch' ? 'elasticsearch (opensearch flavour, OpenSearch 2.19)' : 'elasticsearch (elasticsearch flavour: product proxy to OpenSearch, or Elasticsearch under testcontainers)';
   }
 
-  get proxy(): EsProductProxy | null {
-    return this.#proxy;
+  get server(): SearchServer {
+    if (this.#server === null) throw new Error('setUp() first');
+    return this.#server;
   }
 
   async setUp(): Promise<void> {
-    await requireOpenSearch();
-    if (this.#flavour === 'elasticsearch') this.#proxy = await startEsProductProxy(opensearchUrl());
+    this.#server = await startSearchServer(this.#flavour);
   }
 
   async tearDown(): Promise<void> {
-    await fetch(`${opensearchUrl()}/${this.#prefix}*?expand_wildcards=all`, { method: 'DELETE' });
-    await this.#proxy?.close();
+    if (this.#server === null) return;
+    await fetch(`${this.#server.adminUrl}/${this.#prefix}*?expand_wildcards=all`, { method: 'DELETE' });
+    await this.#server.close();
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {
     return {
       SLUICE_ES_FLAVOUR: this.#flavour,
-      SLUICE_ES_NODES: this.#proxy?.url ?? opensearchUrl(),
+      SLUICE_ES_NODES: this.server.writerUrl,
       SLUICE_ES_INDEX_PREFIX: this.#prefix,
       SLUICE_ES_INDEX_REPLICAS: '0',
       SLUICE_ES_INDEX_SHARDS: '1',
@@ -113,13 +113,13 @@ export class ElasticsearchHarness implements ConformanceHarness {
   }
 
   async readTable(table: TargetTable, schema: TableSchema): Promise<readonly Row[]> {
-    return readDocuments(indexName(this.#prefix, table), schema);
+    return readDocuments(this.server.adminUrl, indexName(this.#prefix, table), schema);
   }
 }
 
 /** Every document of an index as rows (an index that does not exist reads as no rows). */
-export async function readDocuments(index: string, schema: TableSchema): Promise<Row[]> {
-  const base = `${opensearchUrl()}/${encodeURIComponent(index)}`;
+export async function readDocuments(serverUrl: string, index: string, schema: TableSchema): Promise<Row[]> {
+  const base = `${serverUrl}/${encodeURIComponent(index)}`;
   const refreshed = await fetch(`${base}/_refresh`, { method: 'POST' });
   if (refreshed.status === 404) return [];
   const answer = await fetch(`${base}/_search?size=10000&track_total_hits=true`, {

@@ -15,9 +15,11 @@ import { indexName } from '../../../connectors/elasticsearch/naming.ts';
 import { readDocuments } from '../../conformance/elasticsearch-harness.ts';
 import { groupProgress, type Settings, startInProcess, waitFor } from '../../support/sluice-harness.ts';
 import { kafkaBrokers, startServices, testKafka, uniqueName } from '../../support/services.ts';
-import { opensearchUrl, requireOpenSearch } from './opensearch-service.ts';
+import { type SearchServer, startSearchServer } from './search-server.ts';
 
 const EVENTS = Number(process.env.SLUICE_E2E_EVENTS ?? 20_000);
+
+let server: SearchServer;
 
 function sinkSettings(topics: readonly string[], group: string, indexPrefix: string): Settings {
   return {
@@ -32,7 +34,7 @@ function sinkSettings(topics: readonly string[], group: string, indexPrefix: str
     SLUICE_LAG_SAMPLE_INTERVAL_MS: '1000',
     SLUICE_LOG_LEVEL: process.env.SLUICE_TEST_LOG_LEVEL ?? 'silent',
     SLUICE_ES_FLAVOUR: 'opensearch',
-    SLUICE_ES_NODES: opensearchUrl(),
+    SLUICE_ES_NODES: server.writerUrl,
     SLUICE_ES_INDEX_PREFIX: indexPrefix,
     SLUICE_ES_INDEX_REPLICAS: '0',
   };
@@ -71,7 +73,7 @@ async function compareWithExpected(workload: Workload, indexPrefix: string): Pro
   for (const definition of workload.tableDefinitions()) {
     const schema = tableSchemaOf(definition);
     const index = indexName(indexPrefix, { namespace: definition.schema, name: definition.name });
-    const documents = new Map((await readDocuments(index, schema)).map((row) => [canonicalKey(definition, row), row]));
+    const documents = new Map((await readDocuments(server.adminUrl, index, schema)).map((row) => [canonicalKey(definition, row), row]));
     const rows = expected.get(definition.name) ?? new Map<string, Row>();
     for (const [key, row] of rows) {
       const document = documents.get(key);
@@ -92,8 +94,8 @@ async function compareWithExpected(workload: Workload, indexPrefix: string): Pro
 
 /** _id → [_version, _seq_no] of every document of the run's indices. */
 async function versionsOf(indexPrefix: string): Promise<Map<string, string>> {
-  await fetch(`${opensearchUrl()}/${indexPrefix}*/_refresh`, { method: 'POST' });
-  const answer = await fetch(`${opensearchUrl()}/${indexPrefix}*/_search?size=10000&version=true&seq_no_primary_term=true&_source=false`);
+  await fetch(`${server.adminUrl}/${indexPrefix}*/_refresh`, { method: 'POST' });
+  const answer = await fetch(`${server.adminUrl}/${indexPrefix}*/_search?size=10000&version=true&seq_no_primary_term=true&_source=false`);
   const body = (await answer.json()) as { hits: { hits: { _index: string; _id: string; _version: number; _seq_no: number }[] } };
   return new Map(body.hits.hits.map((hit) => [`${hit._index}/${hit._id}`, `${hit._version}/${hit._seq_no}`]));
 }
@@ -105,7 +107,7 @@ describe(`pipeline end to end: ${EVENTS} events, 4 partitions, 3 tables → Open
 
   before(async () => {
     await startServices();
-    await requireOpenSearch();
+    server = await startSearchServer('opensearch');
     workload = createWorkload({
       seed: 20261125,
       tables: ['measurements', 'toasty', 'composite'],
@@ -119,7 +121,7 @@ describe(`pipeline end to end: ${EVENTS} events, 4 partitions, 3 tables → Open
   });
 
   after(async () => {
-    await fetch(`${opensearchUrl()}/${indexPrefix}*`, { method: 'DELETE' });
+    await fetch(`${server.adminUrl}/${indexPrefix}*`, { method: 'DELETE' });
   });
 
   test('every index equals the expected final state, document by document', async () => {
@@ -143,12 +145,12 @@ describe('pipeline end to end: the newer half of a topic delivered before the ol
   const indexPrefix = `sluice-e2e-ooo-${randomBytes(4).toString('hex')}-`;
 
   after(async () => {
-    await fetch(`${opensearchUrl()}/${indexPrefix}*`, { method: 'DELETE' });
+    await fetch(`${server.adminUrl}/${indexPrefix}*`, { method: 'DELETE' });
   });
 
   test('older events applied after newer ones never regress a document', async () => {
     await startServices();
-    await requireOpenSearch();
+    server = await startSearchServer('opensearch');
     // No TOAST table here: a placeholder that arrives before the row it refers to can only be
     // filled from what is stored, in any destination; the in-order test above covers TOAST.
     const workload = createWorkload({

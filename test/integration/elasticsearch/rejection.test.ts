@@ -6,15 +6,12 @@
  * loop that re-submits only the failed changes (as the core does) must end with every document
  * written: nothing lost, nothing duplicated.
  *
- * The node has its own state folder and port (9250 unless SLUICE_TEST_OPENSEARCH_TINY_QUEUE_PORT)
- * and is stopped and removed afterwards; the shared node on 9200 is not touched.
+ * Locally the node has its own state folder and port (9250 unless
+ * SLUICE_TEST_OPENSEARCH_TINY_QUEUE_PORT) and is stopped and removed afterwards; the shared node on
+ * 9200 is not touched. With SLUICE_TEST_SERVICES=testcontainers it is a container.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Row, TableSchema, Value } from '../../../src/cdc/types.ts';
 import { silentLogger } from '../../../src/observe/logger.ts';
 import type { RowChange, RowFailure, TableBatch, TargetTable, WriteContext, Writer } from '../../../src/writer/types.ts';
@@ -22,22 +19,8 @@ import elasticsearch from '../../../connectors/elasticsearch/index.ts';
 import { indexName } from '../../../connectors/elasticsearch/naming.ts';
 import { column, tableSchema } from '../../conformance/batches.ts';
 import { SeededRandom } from '../../conformance/random.ts';
+import { type SearchServer, startDedicatedOpenSearch } from './search-server.ts';
 import { retryUntilWritten } from './versioned-changes.ts';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const port = Number(process.env.SLUICE_TEST_OPENSEARCH_TINY_QUEUE_PORT ?? 9250);
-const url = `http://127.0.0.1:${port}`;
-const serviceEnv = {
-  ...process.env,
-  SLUICE_SERVICES_STATE: path.join(repoRoot, '.services/tiny-write-queue'),
-  SLUICE_OPENSEARCH_PORT: String(port),
-  SLUICE_OPENSEARCH_WRITE_QUEUE_SIZE: '1',
-  SLUICE_OPENSEARCH_HEAP: '512m',
-};
-
-async function services(command: 'up' | 'clean'): Promise<void> {
-  await promisify(execFile)('bash', [path.join(repoRoot, 'scripts/services.sh'), command, 'opensearch'], { cwd: repoRoot, env: serviceEnv, timeout: 180_000 });
-}
 
 const context: WriteContext = { signal: new AbortController().signal };
 const schema: TableSchema = tableSchema([column('id', { kind: 'int64' }, false), column('body', { kind: 'string' }), column('n', { kind: 'int32' })], ['id']);
@@ -49,22 +32,23 @@ function upsert(id: number, version: bigint, values: Record<string, Value>): Row
 
 describe('elasticsearch writer against a node with a one-slot write queue (real 429 rejections)', () => {
   let writer: Writer;
+  let server: SearchServer;
   const table: TargetTable = { namespace: 'rejections', name: 'items' };
 
   before(async () => {
-    await services('up');
-    const queue = await (await fetch(`${url}/_cat/thread_pool/write?h=queue_size`)).text();
-    assert.equal(queue.trim(), '1', `the node on ${url} must run with a one-slot write queue`);
+    server = await startDedicatedOpenSearch({ writeQueueSize: 1 });
+    const queue = await (await fetch(`${server.adminUrl}/_cat/thread_pool/write?h=queue_size`)).text();
+    assert.equal(queue.trim(), '1', `${server.description} must run with a one-slot write queue`);
     writer = elasticsearch.createWriter({
       logger: silentLogger(),
-      env: { SLUICE_ES_FLAVOUR: 'opensearch', SLUICE_ES_NODES: url, SLUICE_ES_INDEX_SHARDS: '8', SLUICE_ES_INDEX_REPLICAS: '0', SLUICE_ES_BULK_MAX_ACTIONS: '500' },
+      env: { SLUICE_ES_FLAVOUR: 'opensearch', SLUICE_ES_NODES: server.writerUrl, SLUICE_ES_INDEX_SHARDS: '8', SLUICE_ES_INDEX_REPLICAS: '0', SLUICE_ES_BULK_MAX_ACTIONS: '500' },
     });
     await writer.open();
   });
 
   after(async () => {
     await writer?.close();
-    await services('clean');
+    await server?.close();
   });
 
   it('classifies rejections as backpressure and the retry loop writes every change', async (t) => {
@@ -101,10 +85,10 @@ describe('elasticsearch writer against a node with a one-slot write queue (real 
     t.diagnostic(`rejected items: ${seen.length}, retried changes: ${retried}, attempts per lane: ${outcomes.map((outcome) => outcome.attempts).join(',')}`);
 
     const index = indexName('', table);
-    await fetch(`${url}/${index}/_refresh`, { method: 'POST' });
-    const count = (await (await fetch(`${url}/${index}/_count`)).json()) as { count: number };
+    await fetch(`${server.adminUrl}/${index}/_refresh`, { method: 'POST' });
+    const count = (await (await fetch(`${server.adminUrl}/${index}/_count`)).json()) as { count: number };
     assert.equal(count.count, lanes * perLane, 'every change is a document exactly once');
-    const sample = (await (await fetch(`${url}/${index}/_doc/${lanes * perLane - 1}`)).json()) as { _version: number; _source: { n: number } };
+    const sample = (await (await fetch(`${server.adminUrl}/${index}/_doc/${lanes * perLane - 1}`)).json()) as { _version: number; _source: { n: number } };
     assert.equal(sample._version, lanes * perLane, 'documents carry their source version');
     assert.equal(sample._source.n, perLane - 1);
   });

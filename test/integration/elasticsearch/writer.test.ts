@@ -16,8 +16,7 @@ import { indexName } from '../../../connectors/elasticsearch/naming.ts';
 import { column, tableSchema } from '../../conformance/batches.ts';
 import { readDocuments } from '../../conformance/elasticsearch-harness.ts';
 import { SeededRandom } from '../../conformance/random.ts';
-import { type EsProductProxy, startEsProductProxy } from '../../support/es-product-proxy.ts';
-import { opensearchUrl, requireOpenSearch } from './opensearch-service.ts';
+import { type SearchServer, startSearchServer } from './search-server.ts';
 import { type ExpectedState, newestChanges, retryUntilWritten, shuffled, stateOf } from './versioned-changes.ts';
 
 const context: WriteContext = { signal: new AbortController().signal };
@@ -38,15 +37,17 @@ function batch(table: TargetTable, changes: readonly RowChange[], truncateFirst 
   return { table, schema, truncateFirst, truncateOrigins: [], changes };
 }
 
+let server: SearchServer;
+
 async function documentVersions(index: string): Promise<Map<string, { version: number; seqNo: number }>> {
-  await fetch(`${opensearchUrl()}/${index}/_refresh`, { method: 'POST' });
-  const answer = await fetch(`${opensearchUrl()}/${index}/_search?size=10000&version=true&seq_no_primary_term=true`);
+  await fetch(`${server.adminUrl}/${index}/_refresh`, { method: 'POST' });
+  const answer = await fetch(`${server.adminUrl}/${index}/_search?size=10000&version=true&seq_no_primary_term=true`);
   const body = (await answer.json()) as { hits: { hits: { _id: string; _version: number; _seq_no: number }[] } };
   return new Map(body.hits.hits.map((hit) => [hit._id, { version: hit._version, seqNo: hit._seq_no }]));
 }
 
 async function setWriteBlock(index: string, blocked: boolean): Promise<void> {
-  const answer = await fetch(`${opensearchUrl()}/${index}/_settings`, {
+  const answer = await fetch(`${server.adminUrl}/${index}/_settings`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ 'index.blocks.write': blocked }),
@@ -68,27 +69,25 @@ function assertState(actual: readonly Row[], expected: ExpectedState, message: s
 }
 
 for (const flavour of ['opensearch', 'elasticsearch'] as const) {
-  describe(`elasticsearch writer (${flavour} flavour) on OpenSearch 2.19`, () => {
+  describe(`elasticsearch writer (${flavour} flavour)`, () => {
     const prefix = `sluice-it-${randomBytes(4).toString('hex')}-`;
-    let proxy: EsProductProxy | null = null;
     let writer: Writer;
     let tableCounter = 0;
     const newTable = (): TargetTable => ({ namespace: 'it', name: `t${++tableCounter}` });
 
     before(async () => {
-      await requireOpenSearch();
-      if (flavour === 'elasticsearch') proxy = await startEsProductProxy(opensearchUrl());
+      server = await startSearchServer(flavour);
       writer = elasticsearch.createWriter({
         logger: silentLogger(),
-        env: { SLUICE_ES_FLAVOUR: flavour, SLUICE_ES_NODES: proxy?.url ?? opensearchUrl(), SLUICE_ES_INDEX_PREFIX: prefix, SLUICE_ES_INDEX_REPLICAS: '0' },
+        env: { SLUICE_ES_FLAVOUR: flavour, SLUICE_ES_NODES: server.writerUrl, SLUICE_ES_INDEX_PREFIX: prefix, SLUICE_ES_INDEX_REPLICAS: '0' },
       });
       await writer.open();
     });
 
     after(async () => {
       await writer?.close();
-      await fetch(`${opensearchUrl()}/${prefix}*`, { method: 'DELETE' });
-      await proxy?.close();
+      await fetch(`${server.adminUrl}/${prefix}*`, { method: 'DELETE' });
+      await server?.close();
     });
 
     it('never regresses a document when older changes arrive after newer ones', async () => {
@@ -106,12 +105,12 @@ for (const flavour of ['opensearch', 'elasticsearch'] as const) {
         ['1', { name: 'v100', qty: 1 }],
         ['2', { name: 'v200' }],
       ]);
-      assertState(await readDocuments(index, schema), afterStale, 'after stale writes');
+      assertState(await readDocuments(server.adminUrl, index, schema), afterStale, 'after stale writes');
       const versions = await documentVersions(index);
       assert.equal(versions.get('1')?.version, 100, 'the document carries its source version');
       // Newer changes still apply, including a partial (TOAST) one.
       await writer.write(batch(table, [change('upsert', 1, 400n, { name: UNCHANGED, qty: 2 }), change('delete', 2, 401n)]), context);
-      assertState(await readDocuments(index, schema), new Map([['1', { name: 'v100', qty: 2 }]]), 'after newer writes');
+      assertState(await readDocuments(server.adminUrl, index, schema), new Map([['1', { name: 'v100', qty: 2 }]]), 'after newer writes');
     });
 
     it('converges to the newest version of every key whatever the delivery order (seeded shuffle)', async () => {
@@ -152,7 +151,7 @@ for (const flavour of ['opensearch', 'elasticsearch'] as const) {
       // The newest change of every key decides its document. A TOAST column of an out-of-order
       // change keeps whatever was stored when it arrived, so it is compared only where the newest
       // change carried the value.
-      const actual = rowsById(await readDocuments(indexName(prefix, table), schema));
+      const actual = rowsById(await readDocuments(server.adminUrl, indexName(prefix, table), schema));
       assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort(), 'surviving document ids');
       for (const [id, values] of expected) {
         assert.equal(actual.get(id)?.get('qty'), values.qty, `document ${id} qty`);
@@ -177,13 +176,13 @@ for (const flavour of ['opensearch', 'elasticsearch'] as const) {
       );
       for (const written of batches) await writer.write(written, context);
       const before = await documentVersions(index);
-      const documents = await readDocuments(index, schema);
+      const documents = await readDocuments(server.adminUrl, index, schema);
       for (const written of batches) {
         const result = await writer.write(written, context);
         assert.deepEqual(result.failures, []);
       }
       assert.deepEqual(await documentVersions(index), before, 'versions and sequence numbers are untouched');
-      assert.deepEqual(rowsById(await readDocuments(index, schema)), rowsById(documents));
+      assert.deepEqual(rowsById(await readDocuments(server.adminUrl, index, schema)), rowsById(documents));
     });
 
     it('reports documents the index rejects as poison with the reason and writes the rest', async () => {
@@ -203,7 +202,7 @@ for (const flavour of ['opensearch', 'elasticsearch'] as const) {
         assert.equal(error.errorClass, 'poison');
         assert.match(error.message, /mapper_parsing_exception|document_parsing_exception/);
       }
-      assertState(await readDocuments(indexName(prefix, table), schema), new Map([['1', { name: 'fine' }], ['4', { name: 'fine too' }]]), 'valid documents');
+      assertState(await readDocuments(server.adminUrl, indexName(prefix, table), schema), new Map([['1', { name: 'fine' }], ['4', { name: 'fine too' }]]), 'valid documents');
     });
 
     it('reports an index write block as backpressure and loses nothing once the loop retries', async () => {
@@ -226,14 +225,19 @@ for (const flavour of ['opensearch', 'elasticsearch'] as const) {
       assert.equal(outcome.firstFailureCount, changes.length, 'every item was refused while the block was on');
       assert.ok(outcome.attempts >= 2);
       assertState(
-        await readDocuments(index, schema),
+        await readDocuments(server.adminUrl, index, schema),
         stateOf(schema, changes),
         'every change is written after the block is lifted',
       );
     });
 
-    it('uses the compatible-with=8 media types when the flavour is elasticsearch', { skip: flavour === 'opensearch' ? 'the opensearch flavour does not use the Elasticsearch client' : false }, () => {
-      assert.ok(proxy !== null && proxy.compatibleRequests > 0 && proxy.compatibleRequests === proxy.totalRequests, `compatible ${proxy?.compatibleRequests} of ${proxy?.totalRequests}`);
+    it('sends the compatible-with=8 media types through the product proxy', (t) => {
+      const proxy = server.proxy;
+      if (proxy === null) {
+        t.skip(`no product proxy in front of ${server.description}: nothing to check`);
+        return;
+      }
+      assert.ok(proxy.compatibleRequests > 0 && proxy.compatibleRequests === proxy.totalRequests, `compatible ${proxy.compatibleRequests} of ${proxy.totalRequests}`);
     });
   });
 }
