@@ -56,8 +56,10 @@ interface PendingSeek {
  * - Rebalances: the rebalance callback applies nothing by itself. On revocation this source stops
  *   delivering the revoked partitions, drops what it held for them, waits for their running
  *   onBatch calls, awaits onRevoked, and only then calls incrementalUnassign (librdkafka waits for
- *   it). On assignment it calls incrementalAssign first (so onAssigned may seek), then awaits
- *   onAssigned before delivering. Both callbacks get only the partitions that changed.
+ *   it). On assignment it awaits onAssigned first and then calls incrementalAssign, with the
+ *   offsets that onAssigned chose by seek() (librdkafka starts those partitions there; a seek
+ *   right after the assignment races with librdkafka's own start position). Both callbacks get
+ *   only the partitions that changed.
  * - Commits are explicit (enable.auto.commit=false) and awaited through librdkafka's commit
  *   callback. stop() closes the consumer without calling onRevoked (as the kafkajs source).
  * - A topic regex is given to librdkafka ('^...'), which re-evaluates it on metadata refresh so
@@ -73,6 +75,12 @@ export class ConfluentSource implements KafkaSource {
   private readonly paused = new PartitionSet();
   private readonly revoking = new PartitionSet();
   private readonly held = new Map<string, KafkaRecord[]>();
+  /**
+   * Partitions whose onAssigned is running, not yet handed to librdkafka, with the offset a seek()
+   * asked for meanwhile. librdkafka starts them there (incrementalAssign with offsets): a seek
+   * right after the assignment races with librdkafka's own start position.
+   */
+  private readonly assigning = new Map<string, bigint | null>();
   private readonly pendingSeeks = new Map<string, PendingSeek>();
   private readonly inFlight = new InFlightDeliveries();
   /** Rebalance events in librdkafka's order. */
@@ -115,13 +123,13 @@ export class ConfluentSource implements KafkaSource {
 
   pause(partitions: readonly TopicPartition[]): void {
     for (const partition of partitions) this.paused.add(partition);
-    const owned = partitions.filter((partition) => this.assigned.has(partition));
+    const owned = this.ownedByLibrdkafka(partitions);
     if (owned.length > 0) this.requireConsumer().pause(owned.map(plainPartition));
   }
 
   resume(partitions: readonly TopicPartition[]): void {
     for (const partition of partitions) this.paused.delete(partition);
-    const owned = partitions.filter((partition) => this.assigned.has(partition));
+    const owned = this.ownedByLibrdkafka(partitions);
     if (owned.length > 0) this.requireConsumer().resume(owned.map(plainPartition));
   }
 
@@ -129,6 +137,10 @@ export class ConfluentSource implements KafkaSource {
     const consumer = this.requireConsumer();
     const key = partitionKey(partition);
     this.held.delete(key);
+    if (this.assigning.has(key)) {
+      this.assigning.set(key, offset);
+      return;
+    }
     const pending: PendingSeek = { confirmedAfterConsumeCall: null };
     this.pendingSeeks.set(key, pending);
     consumer.seek({ ...plainPartition(partition), offset: Number(offset) }, 10_000, (error) => {
@@ -171,6 +183,11 @@ export class ConfluentSource implements KafkaSource {
   private requireConsumer(): Consumer {
     if (this.consumer === null) throw new Error('KafkaSource is not started');
     return this.consumer;
+  }
+
+  /** Pause/resume only reach librdkafka for partitions it has been given. */
+  private ownedByLibrdkafka(partitions: readonly TopicPartition[]): TopicPartition[] {
+    return partitions.filter((partition) => this.assigned.has(partition) && !this.assigning.has(partitionKey(partition)));
   }
 
   private running(): boolean {
@@ -278,12 +295,20 @@ export class ConfluentSource implements KafkaSource {
     const consumer = this.requireConsumer();
     const cooperative = consumer.rebalanceProtocol() !== 'EAGER';
     if (code === ASSIGN_PARTITIONS) {
-      for (const partition of partitions) this.assigned.add(partition);
-      if (cooperative) consumer.incrementalAssign(partitions.map(plainPartition));
-      else consumer.assign(this.assigned.list().map(plainPartition));
+      for (const partition of partitions) {
+        this.assigned.add(partition);
+        this.assigning.set(partitionKey(partition), null);
+      }
+      await this.callHandler((handlers) => handlers.onAssigned(partitions));
+      const startAt = (partition: TopicPartition): TopicPartition & { offset?: number } => {
+        const offset = this.assigning.get(partitionKey(partition));
+        return offset === null || offset === undefined ? plainPartition(partition) : { ...plainPartition(partition), offset: Number(offset) };
+      };
+      if (cooperative) consumer.incrementalAssign(partitions.map(startAt));
+      else consumer.assign(this.assigned.list().map(startAt));
+      for (const partition of partitions) this.assigning.delete(partitionKey(partition));
       const paused = partitions.filter((partition) => this.paused.has(partition));
       if (paused.length > 0) consumer.pause(paused.map(plainPartition));
-      await this.callHandler((handlers) => handlers.onAssigned(partitions));
       for (const partition of partitions) this.ready.add(partition);
     } else if (code === REVOKE_PARTITIONS) {
       for (const partition of partitions) {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { loadConfluentModule } from '../../../src/kafka/confluent-client.ts';
-import { createKafkaAdmin, createKafkaSource } from '../../../src/kafka/index.ts';
+import { createKafkaAdmin, createKafkaSource, createRecordProducer } from '../../../src/kafka/index.ts';
 import type { KafkaClientName, KafkaSource, KafkaSourceOptions } from '../../../src/kafka/types.ts';
 import { Prng } from '../../../src/loadgen/prng.ts';
 import { createUniqueTopic, kafkaBrokers, startServices, testKafka, uniqueName } from '../../support/services.ts';
@@ -101,6 +101,43 @@ async function confluentUnavailableReason(): Promise<string | null> {
     return error instanceof Error ? error.message : String(error);
   }
 }
+
+describe('RecordProducer (dead-letter producer)', () => {
+  test('sends keys, values and headers that a consumer reads back in order', async () => {
+    await startServices();
+    const created = await createUniqueTopic(1, 'kafka-producer');
+    const producer = createRecordProducer({ brokers: kafkaBrokers(), clientId: 'sluice-kafka-it-dlq' });
+    try {
+      const prng = new Prng('dead-letters');
+      const records = Array.from({ length: 20 }, (_, index) => ({
+        key: index % 5 === 0 ? null : `key-${index}`,
+        value: `poison-${index}-${prng.int(1_000_000)}`,
+        headers: { 'sluice-error': `reason ${index}`, 'sluice-source-offset': String(index) },
+      }));
+      await producer.send(created.topic, records.slice(0, 10));
+      await producer.send(created.topic, records.slice(10));
+      const handlers = new RecordingHandlers();
+      const source = createKafkaSource(sourceOptions(created.topic, uniqueName('g-dlq')), 'kafkajs');
+      await source.start(handlers);
+      try {
+        await waitUntil('the dead letters are read back', () => handlers.records.length >= records.length);
+      } finally {
+        await source.stop();
+      }
+      assert.deepEqual(
+        handlers.records.map((record) => ({
+          key: record.key?.toString() ?? null,
+          value: record.value?.toString(),
+          headers: Object.fromEntries([...record.headers].map(([name, value]) => [name, value.toString()])),
+        })),
+        records,
+      );
+    } finally {
+      await producer.close();
+      await created.delete();
+    }
+  });
+});
 
 for (const client of ['kafkajs', 'confluent'] as const satisfies readonly KafkaClientName[]) {
   describe(`KafkaSource on ${client}`, () => {
@@ -261,6 +298,50 @@ for (const client of ['kafkajs', 'confluent'] as const satisfies readonly KafkaC
       assert.deepEqual(valuesOf(secondMember, 1), expectedValues(produced, 1).slice(7));
       assert.deepEqual(valuesOf(secondMember, 2), expectedValues(extra, 2));
       assert.deepEqual(secondMember.violations, []);
+    });
+
+    test('seek in onAssigned moves the fetch position before anything is delivered', async (t) => {
+      if (skipReason !== null) return t.skip(skipReason);
+      const topic = await newTopic('kafka-src-seek');
+      const produced = await produce(topic, 10, 'seek');
+      const handlers = new RecordingHandlers();
+      const seekTo = new Map([
+        [0, 5n],
+        [2, 9n],
+      ]);
+      let source: KafkaSource | null = null;
+      const originalOnAssigned = handlers.onAssigned.bind(handlers);
+      handlers.onAssigned = async (partitions) => {
+        await originalOnAssigned(partitions);
+        for (const partition of partitions) {
+          const offset = seekTo.get(partition.partition);
+          if (offset !== undefined) source?.seek(partition, offset);
+        }
+      };
+      source = createKafkaSource(sourceOptions(topic, uniqueName('g-seek')), client);
+      running.push(source);
+      await source.start(handlers);
+      await waitUntil('the records after the seek positions arrive', () => handlers.records.length >= 5 + 10 + 1);
+      assert.deepEqual(valuesOf(handlers, 0), expectedValues(produced, 0).slice(5));
+      assert.deepEqual(valuesOf(handlers, 1), expectedValues(produced, 1));
+      assert.deepEqual(valuesOf(handlers, 2), expectedValues(produced, 2).slice(9));
+      await source.stop();
+    });
+
+    test('a rejected onBatch stops the source and reports it through onFatal', async (t) => {
+      if (skipReason !== null) return t.skip(skipReason);
+      const topic = await newTopic('kafka-src-fatal');
+      await produce(topic, 2, 'fatal');
+      const handlers = new RecordingHandlers(async () => {
+        throw new Error('destination refused the batch');
+      });
+      const source = await startSource(topic, uniqueName('g-fatal'), handlers);
+      await waitUntil('onFatal is called', () => handlers.fatalErrors.length > 0);
+      assert.equal(handlers.fatalErrors[0]?.message, 'destination refused the batch');
+      assert.equal(handlers.fatalErrors.length, 1);
+      const deliveredBeforeStop = handlers.records.length;
+      await source.stop();
+      assert.equal(handlers.records.length, deliveredBeforeStop);
     });
 
     test('a slow onBatch longer than the session timeout keeps the membership (heartbeats go on)', async (t) => {
