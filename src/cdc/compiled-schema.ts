@@ -6,6 +6,7 @@
 import { DecodeError } from '../errors.ts';
 import { type ConnectSchema, findField } from './connect-schema.ts';
 import { ValueMismatch } from './conversion-errors.ts';
+import type { ExactIntegers } from './exact-integers.ts';
 import { fingerprintTable } from './fingerprint.ts';
 import { type CompiledType, type Converter, compileType } from './logical-types.ts';
 import type { ToastPlaceholders } from './toast.ts';
@@ -121,7 +122,7 @@ export function readField(object: Record<string, unknown>, column: CompiledColum
  * Converts one row image. Absent optional columns are left out of the Row (the contract treats
  * them as unchanged); absent or null required columns are a mismatch, as in the JsonConverter.
  */
-export function convertRow(row: CompiledRow, image: unknown): Map<string, Value> {
+export function convertRow(row: CompiledRow, image: unknown, exact: ExactIntegers | null): Map<string, Value> {
   if (typeof image !== 'object' || image === null || Array.isArray(image)) {
     throw new ValueMismatch(`expected a row object, got ${image === null ? 'null' : typeof image}`);
   }
@@ -138,7 +139,7 @@ export function convertRow(row: CompiledRow, image: unknown): Map<string, Value>
     }
     let converted: Value;
     try {
-      converted = column.convert(raw);
+      converted = column.convert(raw, exact);
     } catch (error) {
       if (error instanceof ValueMismatch) throw new ColumnMismatch(column.name, error.message);
       throw error;
@@ -149,7 +150,12 @@ export function convertRow(row: CompiledRow, image: unknown): Map<string, Value>
 }
 
 /** Converts only the named columns of an image (the key columns of a `before`). */
-export function convertColumns(row: CompiledRow, image: unknown, names: readonly string[]): Map<string, Value> | null {
+export function convertColumns(
+  row: CompiledRow,
+  image: unknown,
+  names: readonly string[],
+  exact: ExactIntegers | null,
+): Map<string, Value> | null {
   if (typeof image !== 'object' || image === null || Array.isArray(image)) return null;
   const object = image as Record<string, unknown>;
   const values = new Map<string, Value>();
@@ -159,7 +165,7 @@ export function convertColumns(row: CompiledRow, image: unknown, names: readonly
     const raw = readField(object, column);
     if (raw === undefined) return null;
     try {
-      values.set(name, raw === null ? null : column.convert(raw));
+      values.set(name, raw === null ? null : column.convert(raw, exact));
     } catch (error) {
       if (error instanceof ValueMismatch) throw new ColumnMismatch(column.name, error.message);
       throw error;

@@ -41,6 +41,7 @@ import {
 } from './compiled-schema.ts';
 import { parseConnectSchema } from './connect-schema.ts';
 import { NEEDS_LOSSLESS_PARSE, ValueMismatch } from './conversion-errors.ts';
+import { ExactIntegers } from './exact-integers.ts';
 import { lastNonWhitespace, scanSchemaFrame } from './frame.ts';
 import { isIntegerLiteral, JsonNumberText, JsonSyntaxError, parseLosslessJson, stringifyLosslessJson } from './lossless-json.ts';
 import { LruCache } from './schema-cache.ts';
@@ -105,6 +106,8 @@ interface Message<T> {
   /** null: the message had no schema (schemas.enable=false, or "schema": null). */
   readonly compiled: T | null;
   readonly payload: unknown;
+  /** For a JSON.parse payload: recovers integers it rounded. null after a lossless parse. */
+  readonly exact: ExactIntegers | null;
 }
 
 interface TopicState {
@@ -144,11 +147,13 @@ function tableFromTopic(topic: string): SourceTable {
   return { database: null, schema: null, table: topic };
 }
 
-function readOptionalInt64(raw: unknown): bigint | null {
+function readOptionalInt64(raw: unknown, exact: ExactIntegers | null): bigint | null {
   if (typeof raw === 'number') {
     if (Number.isSafeInteger(raw)) return BigInt(raw);
-    if (Number.isInteger(raw)) throw NEEDS_LOSSLESS_PARSE;
-    return null;
+    if (!Number.isInteger(raw)) return null;
+    const literal = exact?.literalOf(raw);
+    if (literal === undefined) throw NEEDS_LOSSLESS_PARSE;
+    return BigInt(literal);
   }
   if (raw instanceof JsonNumberText && isIntegerLiteral(raw)) return BigInt(raw.text);
   if (typeof raw === 'string' && /^-?[0-9]{1,20}$/.test(raw)) return BigInt(raw);
@@ -227,17 +232,18 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
   }
 
   /**
-   * The payload after a frame prefix, or undefined when the bytes after the prefix are not exactly
-   * `<payload>}` (the general path then parses the whole message and reports precisely).
+   * The message whose payload follows a frame prefix, or undefined when the bytes after the prefix
+   * are not exactly `<payload>}` (the general path then parses the whole message and reports).
    */
-  function parsePayloadAfter(bytes: Buffer, start: number, lossless: boolean): unknown {
+  function messageAfterPrefix<T>(bytes: Buffer, start: number, compiled: T, lossless: boolean): Message<T> | undefined {
     const close = lastNonWhitespace(bytes);
     if (close <= start || bytes[close] !== 0x7d) return undefined;
     const text = bytes.toString('utf8', start, close);
     // Invalid UTF-8 decodes to U+FFFD; only then is the exact (slower) check needed.
     if (text.includes(UTF8_REPLACEMENT) && !isUtf8(bytes.subarray(start, close))) return undefined;
     try {
-      return lossless ? parseLosslessJson(text) : JSON.parse(text);
+      if (lossless) return { compiled, payload: parseLosslessJson(text), exact: null };
+      return { compiled, payload: JSON.parse(text), exact: new ExactIntegers(text) };
     } catch {
       return undefined;
     }
@@ -265,13 +271,13 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
         const frame = frames[i]!;
         const n = frame.prefix.length;
         if (bytes.length > n && bytes.compare(frame.prefix, 0, n, 0, n) === 0) {
-          const payload = parsePayloadAfter(bytes, n, lossless);
-          if (payload === undefined) break;
+          const message = messageAfterPrefix(bytes, n, frame.compiled, lossless);
+          if (message === undefined) break;
           if (i > 0) {
             frames.splice(i, 1);
             frames.unshift(frame);
           }
-          return { compiled: frame.compiled, payload };
+          return message;
         }
       }
       const scanned = scanSchemaFrame(bytes);
@@ -285,25 +291,27 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
           compiled = compile(parseText(schemaText, false, role));
           cache.set(schemaText, compiled);
         }
-        const payload = parsePayloadAfter(bytes, scanned.payloadStart, lossless);
-        if (payload !== undefined) {
+        const message = messageAfterPrefix(bytes, scanned.payloadStart, compiled, lossless);
+        if (message !== undefined) {
           frames.unshift({ prefix: Buffer.from(bytes.subarray(0, scanned.payloadStart)), compiled });
           if (frames.length > FRAMES_PER_TOPIC) frames.pop();
-          return { compiled, payload };
+          return message;
         }
       }
     }
     requireUtf8(bytes, role);
-    const parsed = parseText(bytes.toString('utf8'), lossless, role);
+    const text = bytes.toString('utf8');
+    const parsed = parseText(text, lossless, role);
+    const exact = lossless ? null : new ExactIntegers(text);
     if (mode !== 'none' && isEnvelope(parsed)) {
       const schema = parsed['schema'];
-      if (schema === null) return { compiled: null, payload: parsed['payload'] };
-      return { compiled: compileCached(cache, stringifyLosslessJson(schema), schema, compile), payload: parsed['payload'] };
+      if (schema === null) return { compiled: null, payload: parsed['payload'], exact };
+      return { compiled: compileCached(cache, stringifyLosslessJson(schema), schema, compile), payload: parsed['payload'], exact };
     }
     if (mode === 'embedded') {
       fail('cdc.not_change_event', `the record ${role} is not a {"schema":…,"payload":…} envelope (schemas.enable=true expected)`);
     }
-    return { compiled: null, payload: parsed };
+    return { compiled: null, payload: parsed, exact };
   }
 
   function isEnvelope(parsed: unknown): parsed is Record<string, unknown> {
@@ -329,7 +337,13 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     return table;
   }
 
-  function sourceInfoOf(source: Record<string, unknown> | null, payload: Record<string, unknown>, op: DebeziumOp, record: DecodeInput): SourceInfo {
+  function sourceInfoOf(
+    source: Record<string, unknown> | null,
+    payload: Record<string, unknown>,
+    exact: ExactIntegers | null,
+    op: DebeziumOp,
+    record: DecodeInput,
+  ): SourceInfo {
     const sourceTs = source === null ? undefined : source['ts_ms'];
     const envelopeTs = payload['ts_ms'];
     const tsMs =
@@ -342,8 +356,8 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
             : (record.timestamp ?? 0);
     return {
       tsMs,
-      lsn: source === null ? null : readOptionalInt64(source['lsn']),
-      txId: source === null ? null : readOptionalInt64(source['txId']),
+      lsn: source === null ? null : readOptionalInt64(source['lsn'], exact),
+      txId: source === null ? null : readOptionalInt64(source['txId'], exact),
       snapshot: op === 'r' || (source !== null && isSnapshotFlag(source['snapshot'])),
     };
   }
@@ -398,7 +412,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     const rawSource = payload['source'];
     const source = isObject(rawSource) ? rawSource : null;
     const sourceTable = sourceTableOf(state, source);
-    const sourceInfo = sourceInfoOf(source, payload, op, record);
+    const sourceInfo = sourceInfoOf(source, payload, value.exact, op, record);
     const position = { topic: record.topic, partition: record.partition, offset: record.offset };
     const sizeBytes = valueBytes.length + (record.key === null ? 0 : record.key.length);
 
@@ -414,8 +428,8 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
         ? null
         : readMessage(keyBytes, 'key', state.keyFrames, keySchemas, compileKey, lossless);
 
-    if (compiled !== null) return withSchema(state, compiled, payload, op, key, sourceTable, sourceInfo, position, sizeBytes);
-    return withoutSchema(state, payload, op, key, sourceTable, sourceInfo, position, sizeBytes);
+    if (compiled !== null) return withSchema(state, compiled, payload, value.exact, op, key, sourceTable, sourceInfo, position, sizeBytes);
+    return withoutSchema(state, payload, value.exact, op, key, sourceTable, sourceInfo, position, sizeBytes);
   }
 
   function keySchemaFor(state: TopicState, compiled: CompiledValueSchema, key: Message<CompiledKeySchema> | null): CompiledKeySchema | null {
@@ -445,6 +459,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     state: TopicState,
     compiled: CompiledValueSchema,
     payload: Record<string, unknown>,
+    exact: ExactIntegers | null,
     op: 'c' | 'u' | 'd' | 'r',
     key: Message<CompiledKeySchema> | null,
     sourceTable: SourceTable,
@@ -455,10 +470,10 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     const row: CompiledRow = compiled.row!;
     const keySchema = keySchemaFor(state, compiled, key);
     const schema: TableSchema = tableSchemaFor(compiled, keySchema);
-    const keyRow: Row | null = key !== null && keySchema !== null ? convertRow(keySchema.row, key.payload) : null;
+    const keyRow: Row | null = key !== null && keySchema !== null ? convertRow(keySchema.row, key.payload, key.exact) : null;
 
     if (op === 'd') {
-      const deleteKey = keyRow ?? (schema.key.length > 0 ? convertColumns(row, payload['before'], schema.key) : null);
+      const deleteKey = keyRow ?? (schema.key.length > 0 ? convertColumns(row, payload['before'], schema.key, exact) : null);
       if (deleteKey === null || deleteKey.size === 0) {
         fail('cdc.missing_key', 'delete without a key: the message key is null and no key columns are known for this table');
       }
@@ -467,13 +482,13 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
 
     const after = payload['after'];
     if (after === null || after === undefined) fail('cdc.missing_row', `op "${op}" without an "after" image`);
-    const values = convertRow(row, after);
+    const values = convertRow(row, after, exact);
     let eventKey: Row = keyRow ?? EMPTY_ROW;
-    if (keyRow === null && schema.key.length > 0) eventKey = convertColumns(row, after, schema.key) ?? EMPTY_ROW;
+    if (keyRow === null && schema.key.length > 0) eventKey = convertColumns(row, after, schema.key, exact) ?? EMPTY_ROW;
     let previousKey: Row | null = null;
     const before = payload['before'];
     if (op === 'u' && before !== null && before !== undefined && schema.key.length > 0) {
-      const beforeKey = convertColumns(row, before, schema.key);
+      const beforeKey = convertColumns(row, before, schema.key, exact);
       if (beforeKey !== null && !rowsEqual(beforeKey, eventKey)) previousKey = beforeKey;
     }
     return {
@@ -485,6 +500,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
   function withoutSchema(
     state: TopicState,
     payload: Record<string, unknown>,
+    exact: ExactIntegers | null,
     op: 'c' | 'u' | 'd' | 'r',
     key: Message<CompiledKeySchema> | null,
     sourceTable: SourceTable,
@@ -495,8 +511,8 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     const tables = state.schemaless;
     let keyRow: Map<string, Value> | null = null;
     if (key !== null) {
-      if (key.compiled !== null) keyRow = convertRow(key.compiled.row, key.payload);
-      else keyRow = tables.convertImage(key.payload, 'the message key').values;
+      if (key.compiled !== null) keyRow = convertRow(key.compiled.row, key.payload, key.exact);
+      else keyRow = tables.convertImage(key.payload, 'the message key', key.exact).values;
       tables.lastKeyNames = [...keyRow.keys()];
     }
     const keyNames = keyRow !== null ? [...keyRow.keys()] : tables.lastKeyNames;
@@ -505,20 +521,20 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
       let deleteKey: Map<string, Value> | null = keyRow;
       const before = payload['before'];
       if (deleteKey === null && keyNames.length > 0 && isObject(before)) {
-        const image = tables.convertImage(before, '"before"').values;
+        const image = tables.convertImage(before, '"before"', exact).values;
         if (keyNames.every((name) => image.has(name))) deleteKey = new Map<string, Value>(keyNames.map((name) => [name, image.get(name) as Value]));
       }
       if (deleteKey === null || deleteKey.size === 0) {
         fail('cdc.missing_key', 'delete without a key: the message key is null and no key columns are known for this topic');
       }
-      const columns = isObject(before) ? tables.convertImage(before, '"before"').columns : [];
+      const columns = isObject(before) ? tables.convertImage(before, '"before"', exact).columns : [];
       const schema = tables.tableSchema(columns, keyNames);
       return { kind: 'change', event: { kind: 'delete', op, sourceTable, schema, source, position, sizeBytes, key: deleteKey } };
     }
 
     const after = payload['after'];
     if (after === null || after === undefined) fail('cdc.missing_row', `op "${op}" without an "after" image`);
-    const image = tables.convertImage(after, '"after"');
+    const image = tables.convertImage(after, '"after"', exact);
     for (const name of keyNames) {
       if (!image.values.has(name)) fail('cdc.invalid_key', `key field ${JSON.stringify(name)} is not a column of the row`);
     }
@@ -527,7 +543,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     let previousKey: Row | null = null;
     const before = payload['before'];
     if (op === 'u' && isObject(before) && keyNames.length > 0) {
-      const beforeValues = tables.convertImage(before, '"before"').values;
+      const beforeValues = tables.convertImage(before, '"before"', exact).values;
       if (keyNames.every((name) => beforeValues.has(name))) {
         const beforeKey = new Map<string, Value>(keyNames.map((name) => [name, beforeValues.get(name) as Value]));
         if (!rowsEqual(beforeKey, eventKey)) previousKey = beforeKey;

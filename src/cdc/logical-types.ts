@@ -12,12 +12,17 @@ import { formatBits } from './bits.ts';
 import type { ConnectSchema } from './connect-schema.ts';
 import { describeJsonValue, NEEDS_LOSSLESS_PARSE, ValueMismatch } from './conversion-errors.ts';
 import { formatScaled, rescaleDecimalLiteral, smallTwosComplementFromBase64, twosComplementToInteger } from './decimal.ts';
+import type { ExactIntegers } from './exact-integers.ts';
 import { hasUnsafeInteger, isIntegerLiteral, JsonNumberText, stringifyLosslessJson } from './lossless-json.ts';
 import { formatEpochDay, formatEpochTimestamp, formatMicroDuration, formatTimeOfDay } from './temporal.ts';
 import { isToastArray, type ToastPlaceholders } from './toast.ts';
 import { type LogicalType, UNCHANGED, type Value } from './types.ts';
 
-export type Converter = (raw: unknown) => Value;
+/**
+ * `exact` recovers the digits of integers JSON.parse rounded (null when the value came from the
+ * lossless parser, whose numbers are exact already).
+ */
+export type Converter = (raw: unknown, exact: ExactIntegers | null) => Value;
 
 export interface CompiledType {
   readonly type: LogicalType;
@@ -40,19 +45,25 @@ function mismatch(expected: string, raw: unknown): never {
   throw new ValueMismatch(`expected ${expected}, got ${describeJsonValue(raw)}`);
 }
 
-/** An int64 as a safe number or a bigint; JSON.parse numbers beyond 2^53 ask for a lossless parse. */
-function readInt64(raw: unknown, expected: string): number | bigint {
+/**
+ * An int64 as a safe number or a bigint. A JSON.parse number beyond 2^53 takes its digits from the
+ * text when they are certain, else asks for a lossless parse.
+ */
+export function readInt64(raw: unknown, expected: string, exact: ExactIntegers | null): number | bigint {
+  let literal: string | undefined;
   if (typeof raw === 'number') {
     if (Number.isSafeInteger(raw)) return raw;
-    if (Number.isInteger(raw)) throw NEEDS_LOSSLESS_PARSE;
+    if (!Number.isInteger(raw)) return mismatch(expected, raw);
+    literal = exact?.literalOf(raw);
+    if (literal === undefined) throw NEEDS_LOSSLESS_PARSE;
+  } else if (raw instanceof JsonNumberText && isIntegerLiteral(raw)) {
+    literal = raw.text;
+  } else {
     return mismatch(expected, raw);
   }
-  if (raw instanceof JsonNumberText && isIntegerLiteral(raw)) {
-    const value = BigInt(raw.text);
-    if (value < INT64_MIN || value > INT64_MAX) mismatch(expected, raw);
-    return value;
-  }
-  return mismatch(expected, raw);
+  const value = BigInt(literal);
+  if (value < INT64_MIN || value > INT64_MAX) mismatch(expected, raw instanceof JsonNumberText ? raw : new JsonNumberText(literal));
+  return value;
 }
 
 function decodeBase64(raw: unknown, expected: string): Uint8Array {
@@ -70,8 +81,8 @@ function integer(kind: 'int8' | 'int16' | 'int32', min: number, max: number): Co
   };
 }
 
-const convertInt64: Converter = (raw) => {
-  const value = readInt64(raw, 'int64');
+const convertInt64: Converter = (raw, exact) => {
+  const value = readInt64(raw, 'int64', exact);
   return typeof value === 'bigint' ? value : BigInt(value);
 };
 
@@ -143,16 +154,16 @@ function dateConverter(): Converter {
 
 function timeConverter(digits: 3 | 6 | 9): Converter {
   const unitsPerDay = digits === 3 ? 86_400_000 : digits === 6 ? 86_400_000_000 : 86_400_000_000_000;
-  return (raw) => {
-    const value = readInt64(raw, 'time since midnight');
+  return (raw, exact) => {
+    const value = readInt64(raw, 'time since midnight', exact);
     if (typeof value === 'bigint' || value < 0 || value > unitsPerDay) return mismatch('time since midnight', raw);
     return formatTimeOfDay(value, digits);
   };
 }
 
 function timestampConverter(digits: 3 | 6 | 9): Converter {
-  return (raw) => {
-    const value = readInt64(raw, 'timestamp since epoch');
+  return (raw, exact) => {
+    const value = readInt64(raw, 'timestamp since epoch', exact);
     if (typeof value === 'bigint') {
       if (value === TIMESTAMP_POSITIVE_INFINITY) return 'infinity';
       if (value === TIMESTAMP_NEGATIVE_INFINITY) return '-infinity';
@@ -161,8 +172,8 @@ function timestampConverter(digits: 3 | 6 | 9): Converter {
   };
 }
 
-const convertMicroDuration: Converter = (raw) => {
-  const value = readInt64(raw, 'microseconds');
+const convertMicroDuration: Converter = (raw, exact) => {
+  const value = readInt64(raw, 'microseconds', exact);
   return formatMicroDuration(typeof value === 'bigint' ? value : BigInt(value));
 };
 
@@ -191,7 +202,7 @@ function jsonTextConverter(expected: 'struct' | 'map'): Converter {
 function arrayConverter(element: CompiledType, placeholders: ToastPlaceholders | null): Converter {
   const convertElement = element.convert;
   const numericElements = element.type.kind === 'int32' || element.type.kind === 'int64' || element.type.kind === 'int16';
-  return (raw) => {
+  return (raw, exact) => {
     if (!Array.isArray(raw)) return mismatch('array', raw);
     if (placeholders !== null && raw.length > 0 && (numericElements || raw.length === 1) && isToastArray(raw, placeholders)) {
       return UNCHANGED;
@@ -199,7 +210,7 @@ function arrayConverter(element: CompiledType, placeholders: ToastPlaceholders |
     const out: Value[] = new Array(raw.length);
     for (let i = 0; i < raw.length; i++) {
       const item: unknown = raw[i];
-      out[i] = item === null ? null : convertElement(item);
+      out[i] = item === null ? null : convertElement(item, exact);
     }
     return out;
   };

@@ -18,6 +18,7 @@
  */
 import { DecodeError } from '../errors.ts';
 import { NEEDS_LOSSLESS_PARSE } from './conversion-errors.ts';
+import type { ExactIntegers } from './exact-integers.ts';
 import { fingerprintTable } from './fingerprint.ts';
 import { hasUnsafeInteger, isIntegerLiteral, JsonNumberText, stringifyLosslessJson } from './lossless-json.ts';
 import { LruCache } from './schema-cache.ts';
@@ -38,7 +39,7 @@ interface Inferred {
   readonly value: Value;
 }
 
-function inferScalar(raw: unknown, placeholders: ToastPlaceholders): Inferred {
+function inferScalar(raw: unknown, placeholders: ToastPlaceholders, exact: ExactIntegers | null): Inferred {
   if (raw === null || raw === undefined) return { type: null, value: null };
   switch (typeof raw) {
     case 'boolean':
@@ -47,24 +48,32 @@ function inferScalar(raw: unknown, placeholders: ToastPlaceholders): Inferred {
       return { type: STRING, value: raw === placeholders.text ? UNCHANGED : raw };
     case 'number':
       if (!Number.isInteger(raw)) return { type: FLOAT64, value: raw };
-      if (!Number.isSafeInteger(raw)) throw NEEDS_LOSSLESS_PARSE;
-      return { type: INT64, value: BigInt(raw) };
+      if (Number.isSafeInteger(raw)) return { type: INT64, value: BigInt(raw) };
+      return inferInteger(exact?.literalOf(raw) ?? needsLossless());
     default:
       break;
   }
   if (raw instanceof JsonNumberText) {
     if (!isIntegerLiteral(raw)) return { type: FLOAT64, value: Number(raw.text) };
-    const value = BigInt(raw.text);
-    // Beyond int64 it cannot be a bigint column: a double written without an exponent.
-    if (value < INT64_MIN || value > INT64_MAX) return { type: FLOAT64, value: Number(raw.text) };
-    return { type: INT64, value };
+    return inferInteger(raw.text);
   }
-  if (Array.isArray(raw)) return inferArray(raw, placeholders);
+  if (Array.isArray(raw)) return inferArray(raw, placeholders, exact);
   if (hasUnsafeInteger(raw)) throw NEEDS_LOSSLESS_PARSE;
   return { type: STRUCT, value: stringifyLosslessJson(raw) };
 }
 
-function inferArray(raw: readonly unknown[], placeholders: ToastPlaceholders): Inferred {
+function needsLossless(): never {
+  throw NEEDS_LOSSLESS_PARSE;
+}
+
+function inferInteger(literal: string): Inferred {
+  const value = BigInt(literal);
+  // Beyond int64 it cannot be a bigint column: a double written without an exponent.
+  if (value < INT64_MIN || value > INT64_MAX) return { type: FLOAT64, value: Number(literal) };
+  return { type: INT64, value };
+}
+
+function inferArray(raw: readonly unknown[], placeholders: ToastPlaceholders, exact: ExactIntegers | null): Inferred {
   if (raw.length > 0 && isToastArray(raw, placeholders)) return { type: null, value: UNCHANGED };
   let elementType: LogicalType | null = null;
   const values: Value[] = new Array(raw.length);
@@ -73,7 +82,7 @@ function inferArray(raw: readonly unknown[], placeholders: ToastPlaceholders): I
     if (Array.isArray(item) || (typeof item === 'object' && item !== null && !(item instanceof JsonNumberText))) {
       return structText(raw);
     }
-    const inferred = inferScalar(item, placeholders);
+    const inferred = inferScalar(item, placeholders, exact);
     if (inferred.type !== null) {
       if (elementType === null) elementType = inferred.type;
       else if (elementType.kind !== inferred.type.kind) return structText(raw);
@@ -98,14 +107,14 @@ export class SchemalessTables {
   constructor(private readonly placeholders: ToastPlaceholders) {}
 
   /** Values of every property of a row image, with their inferred columns. */
-  convertImage(image: unknown, what: string): { columns: ColumnSchema[]; values: Map<string, Value> } {
+  convertImage(image: unknown, what: string, exact: ExactIntegers | null): { columns: ColumnSchema[]; values: Map<string, Value> } {
     if (typeof image !== 'object' || image === null || Array.isArray(image) || image instanceof JsonNumberText) {
       throw new DecodeError('cdc.value_mismatch', `${what} must be a JSON object`);
     }
     const columns: ColumnSchema[] = [];
     const values = new Map<string, Value>();
     for (const [name, raw] of Object.entries(image)) {
-      const inferred = inferScalar(raw, this.placeholders);
+      const inferred = inferScalar(raw, this.placeholders, exact);
       let type = inferred.type;
       if (type === null) type = this.lastTypes.get(name) ?? STRING;
       else this.lastTypes.set(name, type);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { smallTwosComplementFromBase64 } from '../../../src/cdc/decimal.ts';
+import { ExactIntegers } from '../../../src/cdc/exact-integers.ts';
 import { scanSchemaFrame } from '../../../src/cdc/frame.ts';
 import { JsonNumberText, JsonSyntaxError, parseLosslessJson, stringifyLosslessJson } from '../../../src/cdc/lossless-json.ts';
 import { LruCache } from '../../../src/cdc/schema-cache.ts';
@@ -99,5 +100,65 @@ describe('smallTwosComplementFromBase64 (the allocation-free decimal path)', () 
     }
     assert.equal(smallTwosComplementFromBase64(base64(twosComplement(2n ** 50n))), undefined); // 7 bytes
     for (const text of ['', 'AQ=', 'A===', 'AR==', '!!!!', 'AQI=x']) assert.equal(smallTwosComplementFromBase64(text), undefined, text);
+  });
+});
+
+describe('ExactIntegers (digits of integers JSON.parse rounded)', () => {
+  it('finds the literal behind a rounded value', () => {
+    const text = '{"id":9007199254740993,"ts_ns":1700000000000000001,"neg":-9223372036854775808}';
+    const parsed = JSON.parse(text) as Record<string, number>;
+    const exact = new ExactIntegers(text);
+    assert.equal(exact.literalOf(parsed['id']!), '9007199254740993');
+    assert.equal(exact.literalOf(parsed['ts_ns']!), '1700000000000000001');
+    assert.equal(exact.literalOf(parsed['neg']!), '-9223372036854775808');
+  });
+  it('answers "unknown" when two different literals round alike, even if one is inside a string', () => {
+    const twins = '{"before":{"id":1500000000000000001},"after":{"id":1500000000000000002}}';
+    const parsed = JSON.parse(twins) as { after: { id: number } };
+    assert.equal(new ExactIntegers(twins).literalOf(parsed.after.id), undefined);
+    const lookAlike = '{"id":1500000000000000001,"note":"ref 1500000000000000002"}';
+    assert.equal(new ExactIntegers(lookAlike).literalOf((JSON.parse(lookAlike) as { id: number }).id), undefined);
+    const sameText = '{"id":1500000000000000001,"note":"ref 1500000000000000001"}';
+    assert.equal(new ExactIntegers(sameText).literalOf((JSON.parse(sameText) as { id: number }).id), '1500000000000000001');
+  });
+  it('finds every long integer wherever it sits (seeded texts against a regular-expression reference)', () => {
+    const random = seededRandom(77);
+    for (let round = 0; round < 300; round++) {
+      let text = '';
+      const literals: string[] = [];
+      while (text.length < 400) {
+        const pick = Math.floor(random() * 4);
+        if (pick === 0) text += ' ,:"[{x'.charAt(Math.floor(random() * 7)).repeat(1 + Math.floor(random() * 20));
+        else if (pick === 1) text += String(Math.floor(random() * 1e12));
+        else {
+          let digits = String(1 + Math.floor(random() * 9));
+          for (let i = 14 + Math.floor(random() * 8); i > 0; i--) digits += String(Math.floor(random() * 10));
+          const literal = random() < 0.3 ? `-${digits}` : digits;
+          literals.push(literal);
+          text += `${literal},`;
+        }
+      }
+      const reference = new Map<number, Set<string>>();
+      for (const match of text.matchAll(/-?[0-9]{16,}/g)) {
+        const before = text.charAt(match.index - 1);
+        if (/[0-9.eE+-]/.test(before)) continue;
+        const set = reference.get(Number(match[0])) ?? new Set<string>();
+        set.add(match[0]);
+        reference.set(Number(match[0]), set);
+      }
+      const exact = new ExactIntegers(text);
+      for (const literal of literals) {
+        const candidates = reference.get(Number(literal));
+        const expected = candidates !== undefined && candidates.size === 1 ? [...candidates][0] : undefined;
+        assert.equal(exact.literalOf(Number(literal)), expected, `${literal} in ${text}`);
+      }
+    }
+  });
+
+  it('ignores digit runs that are fractions or exponents', () => {
+    const text = '{"a":1.12345678901234567890,"b":1e-12345678901234567890,"c":12345678901234567.5}';
+    const exact = new ExactIntegers(text);
+    assert.equal(exact.literalOf(Number('12345678901234567')), undefined);
+    assert.equal(exact.literalOf(Number('12345678901234567890')), undefined);
   });
 });

@@ -211,6 +211,30 @@ describe('exact int64 across fast and lossless parsing', () => {
   });
 });
 
+describe('exact int64 when ids round alike', () => {
+  it('a key change between two ids one float step apart keeps both exactly', () => {
+    const decoder = createDecoder();
+    const oldId = 1_500_000_000_000_000_001n;
+    const newId = 1_500_000_000_000_000_002n;
+    assert.equal(Number(oldId), Number(newId));
+    const record = changeRecord(orders, { id: newId }, { op: 'u', before: { id: oldId }, after: { id: newId }, stamp });
+    const event = upsertOf(decoder.decode(record));
+    assert.equal(event.key.get('id'), newId);
+    assert.equal(event.row.get('id'), newId);
+    assert.deepEqual(event.previousKey, rowOf({ id: oldId }));
+  });
+  it('a look-alike number inside a string does not leak into an int64 column', () => {
+    const record = changeRecord(orders, { id: 1_500_000_000_000_000_001n }, {
+      op: 'c',
+      after: { id: 1_500_000_000_000_000_001n, note: 'see 1500000000000000002' },
+      stamp,
+    });
+    const event = upsertOf(createDecoder().decode(record));
+    assert.equal(event.row.get('id'), 1_500_000_000_000_000_001n);
+    assert.equal(event.row.get('note'), 'see 1500000000000000002');
+  });
+});
+
 describe('records that are not row changes', () => {
   it('tombstones (null value) are skipped', () => {
     const record = changeRecord(orders, { id: 1n }, { op: 'd', stamp });
