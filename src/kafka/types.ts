@@ -10,6 +10,8 @@
  *   long that the member stops heartbeating and the group rebalances.
  * - `onRevoked` is awaited before the partitions are given up, so in-flight work can be finished
  *   and committed; `onAssigned` runs before any batch of the new partitions is delivered.
+ *   (The kafkajs implementation can only do this when it notices the rebalance during a delivery;
+ *   docs/kafka-clients.md lists each implementation's limits.)
  */
 export interface TopicPartition {
   readonly topic: string;
