@@ -24,8 +24,9 @@
  * Speed: for one table version the schema text is the same in every record. The decoder keeps
  * the bytes up to `"payload":` per topic (frame.ts) and recognises the next record by comparing
  * bytes; only the payload is parsed, with JSON.parse. Compiled schemas live in a bounded LRU
- * keyed by schema text. A record whose exactness is in doubt (an int64 beyond 2^53, a decimal
- * written as a JSON number) is converted again from a lossless parse (lossless-json.ts).
+ * keyed by schema text. An integer JSON.parse rounded (beyond 2^53) gets its digits back from the
+ * payload text (exact-integers.ts); when that is ambiguous, or for a decimal written as a JSON
+ * number, the record is converted again from a lossless parse (lossless-json.ts).
  */
 import { isUtf8 } from 'node:buffer';
 import { DecodeError } from '../errors.ts';
