@@ -3,9 +3,10 @@
  *
  * `JSON.parse` rounds integers above 2^53 and cannot tell "1.10" from "1.1". The decoder parses
  * with `JSON.parse` first (it is native and fast) and only re-parses an event with this parser
- * when a converter meets a number whose exactness matters and is in doubt (an int64 column outside
- * ±(2^53−1), a decimal sent as a JSON number, a struct holding a big integer). That is rare, so this
- * parser favours obviously-correct code over speed.
+ * when a number's exact text matters and cannot be recovered from the text directly
+ * (exact-integers.ts): a decimal sent as a JSON number, a struct holding a big integer, two
+ * different big integers that round alike. That is rare, so this parser favours obviously-correct
+ * code over speed.
  *
  * Output: objects and arrays as JSON.parse builds them; integers within ±(2^53−1) as `number`;
  * every other number (larger integers, fractions, exponents) as a JsonNumberText holding its literal.
