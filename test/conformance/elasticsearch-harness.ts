@@ -58,10 +58,14 @@ export class ElasticsearchHarness implements ConformanceHarness {
   readonly capabilities = {
     // Index names may be 255 bytes: prefix + namespace + '.' + table must fit (see naming.ts).
     maxIdentifierBytes: 160,
-    // A bulk API rejects documents one by one: the writer reports them in WriteResult.failures
-    // (class poison) and writes the rest, where the suite's poison case expects the whole batch
-    // to be refused. Poison classification is tested in test/integration/elasticsearch/.
-    poisonCases: [],
+    // Rejected one by one: the writer returns the bad change in WriteResult.failures (poison,
+    // with the server's reason) and writes the rest of the batch.
+    poisonCases: [
+      { description: 'invalid JSON text', column: { name: 'doc', type: { kind: 'json' }, optional: true }, value: '{not json' },
+      { description: 'date the date mapping cannot parse', column: { name: 'day', type: { kind: 'date' }, optional: true }, value: '31/12/2020' },
+      { description: 'int32 value beyond the integer mapping', column: { name: 'n', type: { kind: 'int32' }, optional: true }, value: 2 ** 40 },
+      { description: 'timestamp the date mapping cannot parse', column: { name: 'at', type: { kind: 'timestamptz' }, optional: true }, value: 'yesterday at noon' },
+    ],
     normaliseExpected,
   } as const satisfies ConformanceHarness['capabilities'];
 
