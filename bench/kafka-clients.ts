@@ -2,7 +2,7 @@
  * Benchmark: consume a backlog of 1M records of ~1 KB from a 4-partition topic with each
  * KafkaSource implementation (kafkajs, @confluentinc/kafka-javascript), on the real local broker.
  *
- *   node --import tsx bench/kafka-clients.ts [--records 1000000] [--record-size 1000] [--clients kafkajs,confluent] [--repeat 3]
+ *   node --import tsx bench/kafka-clients.ts [--records 1000000] [--record-size 1000] [--clients kafkajs,confluent] [--repeat 3] [--out bench/results/kafka-clients.json]
  *
  * The topic is produced once, by Kafka's own ProducerPerformance (scripts/kafka-cli.sh) when it
  * is available, else by batched kafkajs sends. Each client then consumes all of it in a fresh
@@ -258,6 +258,7 @@ async function main(): Promise<void> {
       clients: { type: 'string', default: 'kafkajs,confluent' },
       'keep-topic': { type: 'boolean', default: false },
       repeat: { type: 'string', default: '3' },
+      out: { type: 'string', default: 'bench/results/kafka-clients.json' },
     },
   });
   const records = Number(values.records);
@@ -332,8 +333,9 @@ async function main(): Promise<void> {
     ratios,
     notes,
   };
-  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench/results/kafka-clients.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const out = path.resolve(root, values.out);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report, null, 2));
 }
 
