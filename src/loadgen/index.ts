@@ -14,8 +14,9 @@
  *
  * Pieces: workload.ts (op mix, skew, partitions, expected state), debezium-encoder.ts (the
  * event bytes), table-shapes.ts (narrow, measurements, wide, toasty, composite), produce.ts
- * (kafkajs, topic creation, rate schedule), verify-postgres.ts (target vs expected state),
- * canonical-text.ts (how values are compared).
+ * (topic creation, rate schedule in records/s tombstones included, kafkajs or — `client:
+ * 'confluent'` — librdkafka), verify-postgres.ts (target vs expected state), canonical-text.ts
+ * (how values are compared).
  *
  * Contract:
  * - Deterministic: the same options (seed included) give the same records, byte for byte, and
@@ -25,7 +26,8 @@
  *   change is two change events (delete + create) plus the tombstone. `snapshotRowsPerTable`
  *   adds an initial snapshot before them (op r, source.snapshot first/true/…/last).
  * - Every event of a source transaction carries its txId and commit time (source.ts_*); LSNs
- *   grow with every event; a key change's delete and create share one LSN.
+ *   grow with every event; a key change's delete and create share one LSN. Records carry
+ *   Debezium 3.x's `__debezium.context.*` headers (contextHeaders: false drops them).
  * - Records of one key are generated in source order and land in one partition (murmur2 of the
  *   serialized key, as Kafka Connect's producer does, unless a partitioner is given), so a sink
  *   that applies each partition in order reaches `expectedState()`.
