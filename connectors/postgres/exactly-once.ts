@@ -18,7 +18,7 @@
  */
 import type pg from 'pg';
 import { SinkError } from '../../src/errors.ts';
-import type { ExactlyOnceContext, ExactlyOnceStore, PartitionClaim, TableBatch, TargetTable } from '../../src/writer/types.ts';
+import { type ExactlyOnceContext, type ExactlyOnceStore, exactlyOnceTableKey, type PartitionClaim, type TableBatch, type TargetTable } from '../../src/writer/types.ts';
 import { inTransaction } from './connection.ts';
 import { toSinkError } from './errors.ts';
 import {
@@ -31,16 +31,6 @@ import {
   lockEpochsSql,
   recordOffsetsSql,
 } from './statements.ts';
-
-/**
- * The table key of PartitionClaim.appliedOffsets: `${namespace}.${name}`, or the bare name when
- * the namespace is null. It must equal the core's exactlyOnceTableKey (src/pipeline/pipeline.ts),
- * which looks the claimed offsets up by it; it is repeated here so a writer does not load the
- * pipeline module.
- */
-export function exactlyOnceTableKey(table: TargetTable): string {
-  return table.namespace === null ? table.name : `${table.namespace}.${table.name}`;
-}
 
 function partitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;

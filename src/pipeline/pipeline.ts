@@ -30,7 +30,7 @@ import type { Controller, Decision } from '../control/controller.ts';
 import { DecodeError } from '../errors.ts';
 import type { KafkaRecord, KafkaSource, RecordBatch, TopicPartition } from '../kafka/types.ts';
 import type { Logger } from '../observe/logger.ts';
-import type { TableBatch, TargetTable, WriteContext, Writer } from '../writer/types.ts';
+import { exactlyOnceTableKey, type TableBatch, type TargetTable, type WriteContext, type Writer } from '../writer/types.ts';
 import { type BackoffPolicy, backoffDelayMs, sleep } from './backoff.ts';
 import { BatchExecutor, FatalPipelineError, type WriteObservation } from './batch-executor.ts';
 import { TableCompactor } from './compactor.ts';
@@ -651,11 +651,6 @@ export class Pipeline {
     if (this.options.delivery !== 'exactly-once') return { signal: this.abort.signal };
     return { signal: this.abort.signal, exactlyOnce: { group: this.options.groupId, epochs: new Map(this.epochs) } };
   }
-}
-
-/** Key of a table in the exactly-once offsets store (see PartitionClaim.appliedOffsets). */
-export function exactlyOnceTableKey(table: TargetTable): string {
-  return table.namespace === null ? table.name : `${table.namespace}.${table.name}`;
 }
 
 /** Bytes a record holds in memory: payload plus a fixed allowance for the objects around it. */

@@ -93,6 +93,14 @@ export interface PartitionClaim {
   readonly appliedOffsets: ReadonlyMap<string, bigint>;
 }
 
+/**
+ * The table key of PartitionClaim.appliedOffsets: `${namespace}.${name}`, or the bare name when
+ * the namespace is null. The core looks claimed offsets up by it; writers store them under it.
+ */
+export function exactlyOnceTableKey(table: TargetTable): string {
+  return table.namespace === null ? table.name : `${table.namespace}.${table.name}`;
+}
+
 export interface ExactlyOnceStore {
   claim(group: string, partitions: readonly { topic: string; partition: number }[]): Promise<PartitionClaim[]>;
 }

@@ -9,9 +9,8 @@ import pg from 'pg';
 import type { TableSchema } from '../../src/cdc/types.ts';
 import { isSinkError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/observe/logger.ts';
-import type { RowChange, TableBatch, TargetTable, UpsertChange, WriteContext, Writer } from '../../src/writer/types.ts';
+import { exactlyOnceTableKey, type RowChange, type TableBatch, type TargetTable, type UpsertChange, type WriteContext, type Writer } from '../../src/writer/types.ts';
 import postgres from '../../connectors/postgres/index.ts';
-import { exactlyOnceTableKey } from '../../connectors/postgres/exactly-once.ts';
 import { type TestDatabase, createUniqueDatabase, startServices } from '../support/services.ts';
 import { column, tableSchema } from './batches.ts';
 
