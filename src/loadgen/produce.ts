@@ -4,6 +4,10 @@
  * sent to the partition the workload chose, acks=all, in batches, at the rates of a schedule
  * (e.g. 2,000 records/s for 60 s, then flat out for a burst).
  *
+ * Record timestamps are the send time (CreateTime, as Kafka Connect's producer sets it), not
+ * the workload's synthetic clock: the broker's time-based retention (24 h here, checked every
+ * 5 min) would otherwise delete a topic stamped 2026-01-01 within minutes of producing it.
+ *
  * Ordering: each partition belongs to one send lane and a lane has at most one batch in
  * flight, so records of one key reach the broker in generation order even when a send is
  * retried, and the producer is idempotent, so a retry cannot duplicate them.
@@ -73,9 +77,10 @@ export interface ProduceOptions {
   readonly onProgress?: (progress: ProduceProgress) => void;
   readonly progressIntervalMs?: number;
   readonly signal?: AbortSignal;
-  /** Injected for tests; default performance.now / setTimeout. */
+  /** Injected for tests; default performance.now / setTimeout / Date.now. */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  readonly wallClockMs?: () => number;
 }
 
 interface Lane {
@@ -186,6 +191,7 @@ async function createTopics(admin: Admin, workload: Workload, topicConfig: Reado
 /** Sends the workload's records through an already connected producer (no topic creation). */
 export async function sendWorkload(producer: BatchSender, workload: Workload, options: Omit<ProduceOptions, 'brokers'>): Promise<ProduceResult> {
   const now = options.now ?? (() => performance.now());
+  const wallClockMs = options.wallClockMs ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const schedule = options.schedule && options.schedule.length > 0 ? options.schedule : [{ eventsPerSecond: null }];
   const batchRecords = options.batchRecords ?? 2000;
@@ -280,7 +286,7 @@ export async function sendWorkload(producer: BatchSender, workload: Workload, op
     const partitionId = `${record.topic}#${record.partition}`;
     const size = recordSize(record);
     if ((lane.partitionBytes.get(partitionId) ?? 0) + size > batchBytes) await flushLane(lane);
-    addToLane(lane, record, partitionId, size);
+    addToLane(lane, record, partitionId, size, wallClockMs());
     if (lane.pendingRecords >= batchRecords) await flushLane(lane);
     report(false);
   }
@@ -300,7 +306,7 @@ function recordSize(record: WorkloadRecord): number {
   return (record.key?.length ?? 0) + (record.value?.length ?? 0);
 }
 
-function addToLane(lane: Lane, record: WorkloadRecord, partitionId: string, size: number): void {
+function addToLane(lane: Lane, record: WorkloadRecord, partitionId: string, size: number, sentAtMs: number): void {
   let messages = lane.pending.get(record.topic);
   if (!messages) {
     messages = [];
@@ -310,7 +316,7 @@ function addToLane(lane: Lane, record: WorkloadRecord, partitionId: string, size
     key: record.key,
     value: record.value,
     partition: record.partition,
-    timestamp: String(record.timestamp),
+    timestamp: String(sentAtMs),
     headers: record.headers,
   });
   lane.pendingRecords += 1;

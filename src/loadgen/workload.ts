@@ -105,7 +105,10 @@ export interface WorkloadRecord {
   readonly key: Buffer | null;
   /** null for a tombstone. */
   readonly value: Buffer | null;
-  /** Record timestamp, ms since the epoch (the connector's processing time). */
+  /**
+   * The connector's processing time, ms since the epoch. produceWorkload stamps records with
+   * the send time instead (see produce.ts).
+   */
   readonly timestamp: number;
   /**
    * `__debezium.newkey` (on the delete and tombstone) / `__debezium.oldkey` (on the create) of a

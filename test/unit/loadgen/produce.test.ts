@@ -22,6 +22,7 @@ interface SentMessage {
   readonly partition: number;
   readonly value: string;
   readonly at: number;
+  readonly timestamp?: string | undefined;
 }
 
 describe('sendWorkload', () => {
@@ -31,7 +32,9 @@ describe('sendWorkload', () => {
     const sender: BatchSender = {
       sendBatch: async (batch: OutgoingBatch): Promise<void> => {
         for (const { topic, messages } of batch.topicMessages) {
-          for (const message of messages) sent.push({ topic, partition: message.partition!, value: String(message.value), at: virtualMs });
+          for (const message of messages) {
+            sent.push({ topic, partition: message.partition!, value: String(message.value), at: virtualMs, timestamp: message.timestamp });
+          }
         }
       },
     };
@@ -41,6 +44,7 @@ describe('sendWorkload', () => {
       sleep: async (ms) => {
         virtualMs += ms;
       },
+      wallClockMs: () => 1_800_000_000_000 + virtualMs,
     });
     assert.equal(result.records, 1000);
     assert.equal(sent.length, 1000);
@@ -51,6 +55,8 @@ describe('sendWorkload', () => {
       assert.ok(sentAt.get(value)! >= index - 5, `record ${index} sent at ${sentAt.get(value)} ms, due at ${index} ms`);
     });
     assert.ok(order.slice(300).every((value) => sentAt.get(value)! <= 300));
+    // Kafka timestamps are the send time, not the workload's synthetic 2026-01-01 clock.
+    assert.ok(sent.every((message) => Number(message.timestamp) >= 1_800_000_000_000 && Number(message.timestamp) <= 1_800_000_000_000 + message.at));
   });
 
   it('keeps per-partition order when sends complete out of order, with at most `lanes` in flight', async () => {
