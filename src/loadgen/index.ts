@@ -21,7 +21,9 @@
  * Contract:
  * - Deterministic: the same options (seed included) give the same records, byte for byte, and
  *   the same expected state. No Math.random; with `clock: {kind: 'wall'}` only the timestamps
- *   (source.ts_*, envelope ts_*, record timestamp) follow the wall clock.
+ *   (source.ts_*, envelope ts_*, record timestamp) follow the wall clock. The default
+ *   synthetic clock starts at 2026-01-01: use the wall clock wherever source-to-sink latency
+ *   is measured (demo, latency benchmark).
  * - `events` counts streaming change events (c, u, d, t records); tombstones come on top. A key
  *   change is two change events (delete + create) plus the tombstone. `snapshotRowsPerTable`
  *   adds an initial snapshot before them (op r, source.snapshot first/true/…/last).
