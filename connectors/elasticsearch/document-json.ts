@@ -60,8 +60,8 @@ function embeddedJson(text: string): string {
  * a row that does not exist yet gets NULL for unknown columns.
  */
 export function encodeDocument(schema: TableSchema, row: Row, kept: ReadonlyMap<string, string> | null): string {
-  const types = new Map(schema.columns.map((column) => [column.name, column.type]));
-  const names = new Set<string>([...schema.columns.map((column) => column.name), ...row.keys()]);
+  const types = columnTypes(schema);
+  const names = new Set<string>([...types.keys(), ...row.keys()]);
   const fields: string[] = [];
   for (const name of names) {
     const value = row.get(name);
@@ -74,6 +74,18 @@ export function encodeDocument(schema: TableSchema, row: Row, kept: ReadonlyMap<
     fields.push(`${JSON.stringify(name)}:${encoded}`);
   }
   return `{${fields.join(',')}}`;
+}
+
+const typesBySchema = new WeakMap<TableSchema, ReadonlyMap<string, LogicalType>>();
+
+/** Column name → logical type, in column order; computed once per schema object. */
+function columnTypes(schema: TableSchema): ReadonlyMap<string, LogicalType> {
+  let types = typesBySchema.get(schema);
+  if (types === undefined) {
+    types = new Map(schema.columns.map((column) => [column.name, column.type]));
+    typesBySchema.set(schema, types);
+  }
+  return types;
 }
 
 /** True when some column's current value must be kept (UNCHANGED or missing from the row). */
