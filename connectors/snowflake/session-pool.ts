@@ -5,8 +5,13 @@
  * A batch holds one session from its staging table to its COMMIT (temporary tables and
  * transactions belong to a session), so the pool hands each session to one batch at a time and
  * opens at most `poolSize`. A session whose failure says it is no longer usable (network, expired
- * tokens) is discarded; the next acquire logs in again. The SDK's own retries are turned off
- * (sfRetryMaxNumRetries 0): the core owns retries and must see every failure to steer.
+ * tokens) is discarded; the next acquire logs in again.
+ *
+ * snowflake-sdk retries a statement request itself when the answer is HTTP 429/5xx or the
+ * network fails (exponential backoff capped at 16 s; its sfRetryMaxNumRetries parameter is not
+ * settable from connection options in 3.x), and renews expired session tokens itself. The core
+ * therefore sees a saturated service mostly as rising statement latency, and sees these errors
+ * only when the driver gives up; login retries are limited to one.
  */
 import type snowflakeSdk from 'snowflake-sdk';
 import type { Logger } from '../../src/observe/logger.ts';
@@ -131,7 +136,6 @@ export class SessionPool {
       timeout: config.requestTimeoutMs,
       // Binds are one staging document per statement; never let the SDK turn them into PUTs.
       arrayBindingThreshold: 1_000_000_000,
-      sfRetryMaxNumRetries: 0,
       sfRetryMaxLoginRetries: 1,
       clientSessionKeepAlive: true,
       jsTreatIntegerAsBigInt: true,
@@ -143,7 +147,9 @@ export class SessionPool {
         : { authenticator: 'SNOWFLAKE_JWT', privateKey: config.auth.privateKeyPem }),
     };
     const connection = sdk.createConnection(options);
-    await connection.connectAsync();
+    // connect(callback) hands over the login's own error (connectAsync reports a later,
+    // unrelated "terminated connection" error instead when the login is refused).
+    await new Promise<void>((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve())));
     const session = new Session(this.#nextId++, connection);
     try {
       if (config.statementTimeoutSeconds > 0) await session.execute(`ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = ${config.statementTimeoutSeconds}`);
