@@ -9,13 +9,16 @@ import { Controller } from './control/controller.ts';
 import type { SluiceConfig } from './config/load.ts';
 import { loadConnector } from '../connectors/index.ts';
 import { createKafkaAdmin, createKafkaSource, createRecordProducer } from './kafka/index.ts';
-import type { KafkaAdmin, KafkaConnectionOptions, RecordProducer } from './kafka/types.ts';
+import type { KafkaAdmin, KafkaConnectionOptions, RecordProducer, TopicPartition } from './kafka/types.ts';
 import { startHttpServer } from './observe/http-server.ts';
 import type { Logger } from './observe/logger.ts';
 import { SluiceMetrics } from './observe/metrics.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { HealthMonitor } from './observe/health.ts';
 import { LagSampler } from './observe/lag-sampler.ts';
+import { fanOutObservers } from './observe/observer-fan-out.ts';
+import { RecentDeadLetters } from './observe/recent-dead-letters.ts';
+import { ScaleHintPublisher } from './observe/scale-hint-publisher.ts';
 
 export interface RunningService {
   readonly pipeline: Pipeline;
@@ -57,6 +60,8 @@ export async function startService(config: SluiceConfig, env: Readonly<Record<st
   const controller = new Controller(controllerConfig(config));
   const metrics = new SluiceMetrics();
   metrics.inflightLimit.set(config.control.maxInflightBytes);
+  const recentDeadLetters = new RecentDeadLetters();
+  const scaleHint: ScaleHintPublisher = new ScaleHintPublisher({ admin, controller, metrics, assignment: (): readonly TopicPartition[] => pipeline.assignment(), logger });
 
   const pipeline = new Pipeline({
     source,
@@ -75,9 +80,11 @@ export async function startService(config: SluiceConfig, env: Readonly<Record<st
     delivery: config.delivery,
     groupId: config.kafka.groupId,
     logger,
-    observer: metrics,
+    observer: fanOutObservers([metrics, recentDeadLetters, scaleHint]),
   });
   const health = new HealthMonitor(pipeline, controller, metrics, config.readiness);
+  health.addStatusSection('deadLetters', () => recentDeadLetters.snapshot());
+  health.addStatusSection('scaleHint', () => scaleHint.latest());
   const lagSampler = new LagSampler({ admin, controller, pipeline, metrics, groupId: config.kafka.groupId, logger });
   const http = await startHttpServer({ host: config.http.host, port: config.http.port, metrics, status: health });
   logger.info({ event: 'http-listening', url: http.url }, `metrics, health and status on ${http.url}`);
@@ -89,11 +96,13 @@ export async function startService(config: SluiceConfig, env: Readonly<Record<st
     throw error;
   }
   lagSampler.start(config.control.lagSampleIntervalMs);
+  scaleHint.start(config.control.lagSampleIntervalMs);
   health.start();
 
   let stopping: Promise<void> | null = null;
   const cleanup = async (): Promise<void> => {
     lagSampler.stop();
+    scaleHint.stop();
     health.stop();
     await Promise.allSettled([producer.close(), admin.close(), http.close()]);
   };

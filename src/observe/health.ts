@@ -14,6 +14,7 @@ import type { SluiceMetrics } from './metrics.ts';
 export class HealthMonitor implements StatusSource {
   private timer: NodeJS.Timeout | null = null;
   private waitingSince: number | null = null;
+  private readonly sections = new Map<string, () => unknown>();
 
   constructor(
     private readonly pipeline: Pipeline,
@@ -31,6 +32,11 @@ export class HealthMonitor implements StatusSource {
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** An extra part of the status document (recent dead letters, the scale hint), under `name`. */
+  addStatusSection(name: string, read: () => unknown): void {
+    this.sections.set(name, read);
   }
 
   readiness(): ReadinessReport {
@@ -62,6 +68,7 @@ export class HealthMonitor implements StatusSource {
       unwrittenRecords: this.pipeline.unwrittenRecords(),
       progress: this.pipeline.progress(),
       controller: snapshot,
+      ...Object.fromEntries([...this.sections].map(([name, read]) => [name, read()])),
     };
   }
 

@@ -1,0 +1,114 @@
+/**
+ * Publishes the scale hint (src/control/scale-hint.ts) as `sluice_desired_replicas`, once per lag
+ * sampling interval: it counts the records this replica wrote (as a pipeline observer), reads
+ * this replica's lag trend and write-stage utilization from the controller, and the partition
+ * count of the consumed topics from the broker (re-read every few minutes: partitions can be
+ * added, never removed).
+ */
+import type { Controller } from '../control/controller.ts';
+import { desiredReplicas, type ScaleHint } from '../control/scale-hint.ts';
+import type { KafkaAdmin, TopicPartition } from '../kafka/types.ts';
+import type { PipelineObserver } from '../pipeline/pipeline.ts';
+import type { TableBatch } from '../writer/types.ts';
+import type { Logger } from './logger.ts';
+import type { SluiceMetrics } from './metrics.ts';
+
+const partitionCountRefreshMs = 5 * 60_000;
+
+export class ScaleHintPublisher implements PipelineObserver {
+  private timer: NodeJS.Timeout | null = null;
+  private writtenSinceLast = 0;
+  private lastAt: number | null = null;
+  private last: (ScaleHint & { readonly at: number; readonly partitions: number; readonly writtenPerSecond: number }) | null = null;
+  private readonly partitionCounts = new Map<string, { count: number; readAt: number }>();
+  private running = false;
+
+  constructor(
+    private readonly deps: {
+      readonly admin: KafkaAdmin;
+      readonly controller: Controller;
+      /** Partitions assigned to this replica now (the pipeline's assignment). */
+      readonly assignment: () => readonly TopicPartition[];
+      readonly metrics: SluiceMetrics;
+      readonly logger: Logger;
+      readonly now?: () => number;
+    },
+  ) {}
+
+  batchWritten(_table: string, batch: TableBatch): void {
+    let records = batch.truncateOrigins.length;
+    for (const change of batch.changes) records += change.origins.length;
+    this.writtenSinceLast += records;
+  }
+
+  start(intervalMs: number): void {
+    this.lastAt = this.clock();
+    this.timer = setInterval(() => void this.update(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  latest(): typeof this.last {
+    return this.last;
+  }
+
+  async update(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const now = this.clock();
+      const elapsedSeconds = this.lastAt === null ? 0 : (now - this.lastAt) / 1000;
+      const written = this.writtenSinceLast;
+      this.writtenSinceLast = 0;
+      this.lastAt = now;
+      const assigned = this.deps.assignment();
+      const partitions = await this.partitionCount([...new Set(assigned.map((tp) => tp.topic))], now);
+      const snapshot = this.deps.controller.snapshot();
+      const writeStage = snapshot.stages?.stages.find((stage) => stage.name === 'write');
+      const writtenPerSecond = elapsedSeconds > 0 ? written / elapsedSeconds : 0;
+      const hint = desiredReplicas({
+        partitions: Math.max(partitions, assigned.length),
+        assignedPartitions: assigned.length,
+        lagRecords: snapshot.lag?.total.lag ?? 0,
+        lagSlope: snapshot.lag?.total.shortSlope ?? 0,
+        writtenPerSecond,
+        writeUtilization: writeStage?.busyRatio ?? null,
+      });
+      this.deps.metrics.desiredReplicas.set(hint.replicas);
+      if (this.last !== null && this.last.replicas !== hint.replicas) {
+        this.deps.logger.info({ event: 'desired-replicas-changed', from: this.last.replicas, to: hint.replicas, reason: hint.reason }, `desired replicas ${this.last.replicas} → ${hint.replicas}: ${hint.reason}`);
+      }
+      this.last = { ...hint, at: Date.now(), partitions, writtenPerSecond };
+    } catch (error) {
+      this.deps.logger.warn({ event: 'scale-hint-failed', error: (error as Error).message }, 'could not compute the scale hint; will retry');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async partitionCount(topics: readonly string[], now: number): Promise<number> {
+    const stale = topics.filter((topic) => {
+      const known = this.partitionCounts.get(topic);
+      return known === undefined || now - known.readAt >= partitionCountRefreshMs;
+    });
+    if (stale.length > 0) {
+      const ends = await this.deps.admin.endOffsets(stale);
+      for (const topic of stale) {
+        let count = 0;
+        for (const key of ends.keys()) if (key.startsWith(`${topic}:`) && /^\d+$/.test(key.slice(topic.length + 1))) count++;
+        this.partitionCounts.set(topic, { count, readAt: now });
+      }
+    }
+    let total = 0;
+    for (const topic of topics) total += this.partitionCounts.get(topic)?.count ?? 0;
+    return total;
+  }
+
+  private clock(): number {
+    return this.deps.now?.() ?? performance.now();
+  }
+}
