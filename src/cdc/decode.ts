@@ -418,7 +418,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     const sizeBytes = valueBytes.length + (record.key === null ? 0 : record.key.length);
 
     if (op === 't') {
-      const schema = compiled !== null ? tableSchemaFor(compiled, state.lastKeyByValue.get(compiled) ?? null) : state.schemaless.tableSchema([], []);
+      const schema = compiled !== null ? tableSchemaFor(compiled, state.lastKeyByValue.get(compiled) ?? null) : state.schemaless.schemaForTruncate();
       const event: ChangeEvent = { kind: 'truncate', op, sourceTable, schema, source: sourceInfo, position, sizeBytes };
       return { kind: 'change', event };
     }
@@ -529,7 +529,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
         fail('cdc.missing_key', 'delete without a key: the message key is null and no key columns are known for this topic');
       }
       const columns = isObject(before) ? tables.convertImage(before, '"before"', exact).columns : [];
-      const schema = tables.tableSchema(columns, keyNames);
+      const schema = tables.schemaForDelete(columns, keyNames);
       return { kind: 'change', event: { kind: 'delete', op, sourceTable, schema, source, position, sizeBytes, key: deleteKey } };
     }
 

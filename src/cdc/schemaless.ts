@@ -126,10 +126,29 @@ export class SchemalessTables {
 
   tableSchema(columns: readonly ColumnSchema[], key: readonly string[]): TableSchema {
     const fingerprint = fingerprintTable(columns, key);
-    const cached = this.schemas.get(fingerprint);
-    if (cached !== undefined) return cached;
-    const schema: TableSchema = { columns, key, fingerprint };
-    this.schemas.set(fingerprint, schema);
+    let schema = this.schemas.get(fingerprint);
+    if (schema === undefined) {
+      schema = { columns, key, fingerprint };
+      this.schemas.set(fingerprint, schema);
+    }
+    this.lastSchema = schema;
     return schema;
   }
+
+  /**
+   * A delete's `before` holds only the key under REPLICA IDENTITY DEFAULT: it keeps the topic's
+   * last schema (same key) so a batch mixing rows and deletes is not narrowed by the delete.
+   */
+  schemaForDelete(beforeColumns: readonly ColumnSchema[], key: readonly string[]): TableSchema {
+    const last = this.lastSchema;
+    if (last !== null && last.key.length === key.length && last.key.every((name, i) => name === key[i])) return last;
+    return this.tableSchema(beforeColumns, key);
+  }
+
+  /** The schema of the last row seen on the topic (a truncate carries none), else an empty one. */
+  schemaForTruncate(): TableSchema {
+    return this.lastSchema ?? this.tableSchema([], []);
+  }
+
+  private lastSchema: TableSchema | null = null;
 }

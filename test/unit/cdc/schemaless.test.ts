@@ -79,11 +79,14 @@ describe('schemas.enable=false', () => {
     );
     assert.equal(toasted.row.get('meta'), UNCHANGED);
     assert.equal(toasted.row.get('tags'), UNCHANGED);
+    const rowSchema = toasted.schema;
     const deleted = decoder.decode(changeRecord(table, { id: 2n }, { op: 'd', before: { id: 2n }, stamp }, false));
     assert.ok(deleted.kind === 'change' && deleted.event.kind === 'delete');
     assert.deepEqual(deleted.event.key, new Map([['id', 2n]]));
+    assert.equal(deleted.event.schema, rowSchema, 'a delete keeps the last row schema (its before holds only the key)');
     const truncated = decoder.decode(changeRecord(table, null, { op: 't', stamp }, false));
     assert.ok(truncated.kind === 'change' && truncated.event.kind === 'truncate');
+    assert.equal(truncated.event.schema, deleted.event.schema, 'a truncate carries the last schema seen');
     assert.deepEqual(decoder.decode({ ...changeRecord(table, { id: 2n }, { op: 'd', stamp }, false), value: null }), {
       kind: 'skip',
       reason: 'tombstone',
