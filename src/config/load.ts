@@ -25,6 +25,7 @@ export interface SluiceConfig {
     readonly ssl: boolean;
     readonly sasl: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | null;
   };
+  readonly decoding: { readonly schemas: 'auto' | 'embedded' | 'none'; readonly unavailableValuePlaceholder: string };
   readonly dlqTopic: string;
   readonly naming: { readonly rule: 'source' | 'table' | 'topic'; readonly prefix: string };
   readonly batch: { readonly minRows: number; readonly maxRows: number; readonly lingerMs: number };
@@ -112,6 +113,7 @@ export function loadConfig(env: Environment): SluiceConfig {
       ssl: s.SLUICE_KAFKA_SSL,
       sasl,
     },
+    decoding: { schemas: s.SLUICE_JSON_SCHEMAS, unavailableValuePlaceholder: s.SLUICE_UNAVAILABLE_VALUE_PLACEHOLDER },
     dlqTopic: s.SLUICE_DLQ_TOPIC ?? `${groupId}.dlq`,
     naming: { rule: s.SLUICE_TABLE_NAMING, prefix: s.SLUICE_TABLE_PREFIX },
     batch: { minRows: s.SLUICE_BATCH_MIN_ROWS, maxRows: s.SLUICE_BATCH_MAX_ROWS, lingerMs: s.SLUICE_BATCH_LINGER_MS },

@@ -62,6 +62,8 @@ export const coreSettings = {
   SLUICE_SESSION_TIMEOUT_MS: setting(positiveInt.default(30_000), 'Consumer group session timeout.', { defaultText: '30000' }),
   SLUICE_HEARTBEAT_INTERVAL_MS: setting(positiveInt.default(3_000), 'Consumer group heartbeat interval.', { defaultText: '3000' }),
   SLUICE_VALUE_FORMAT: setting(z.enum(['json']).default('json'), 'Encoding of change events: json (JsonConverter, with or without embedded schema).', { defaultText: 'json' }),
+  SLUICE_JSON_SCHEMAS: setting(z.enum(['auto', 'embedded', 'none']).default('auto'), 'JSON events: auto = an envelope {schema, payload} carries a schema, anything else is a bare payload; embedded = every event must carry one (JsonConverter schemas.enable=true); none = events are bare payloads.', { defaultText: 'auto' }),
+  SLUICE_UNAVAILABLE_VALUE_PLACEHOLDER: setting(z.string().min(1).default('__debezium_unavailable_value'), "Debezium's unavailable.value.placeholder: a column with this value (unchanged TOAST) is left as it is in the target.", { defaultText: '__debezium_unavailable_value' }),
   SLUICE_DLQ_TOPIC: setting(z.string().min(1).optional(), 'Dead-letter topic for events that can never be written; each carries its reason in headers.', { defaultText: '<group>.dlq' }),
   SLUICE_TABLE_NAMING: setting(z.enum(['source', 'table', 'topic']).default('source'), 'Target table name: source = source.schema + source.table, table = source.table in the default namespace, topic = the topic name.', { defaultText: 'source' }),
   SLUICE_TABLE_PREFIX: setting(z.string().default(''), 'Prefix added to every target table name.', { defaultText: '' }),
