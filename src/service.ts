@@ -65,7 +65,7 @@ export async function startService(config: SluiceConfig, env: Readonly<Record<st
 
   const pipeline = new Pipeline({
     source,
-    decoder: createDecoder(),
+    decoder: createDecoder({ schemas: config.decoding.schemas, unavailableValuePlaceholder: config.decoding.unavailableValuePlaceholder }),
     writer,
     deadLetters: producer,
     dlqTopic: config.dlqTopic,
