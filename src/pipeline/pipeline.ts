@@ -27,6 +27,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { ChangeEvent, DecodeResult, RecordPosition, Row, TableSchema } from '../cdc/types.ts';
 import type { Controller, Decision } from '../control/controller.ts';
+import type { SpanToken } from '../control/stages.ts';
 import { DecodeError } from '../errors.ts';
 import type { KafkaRecord, KafkaSource, RecordBatch, TopicPartition } from '../kafka/types.ts';
 import type { Logger } from '../observe/logger.ts';
@@ -110,7 +111,9 @@ export class Pipeline {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly epochs = new Map<string, number>();
   private readonly appliedOffsets = new Map<string, ReadonlyMap<string, bigint>>();
-  private readonly paused = new Map<string, { partition: TopicPartition; since: number }>();
+  private readonly paused = new Map<string, { partition: TopicPartition }>();
+  /** Open while any partition is paused: the source is back-pressured for as long as it lasts. */
+  private fetchPausedSpan: SpanToken | null = null;
   private roomWaiters: (() => void)[] = [];
   private batchRows: number;
   private assigned: TopicPartition[] = [];
@@ -564,8 +567,8 @@ export class Pipeline {
   private pause(partitions: readonly TopicPartition[], reason: string): void {
     const fresh = partitions.filter((tp) => !this.paused.has(partitionId(tp.topic, tp.partition)));
     if (fresh.length === 0) return;
-    const now = performance.now();
-    for (const tp of fresh) this.paused.set(partitionId(tp.topic, tp.partition), { partition: tp, since: now });
+    for (const tp of fresh) this.paused.set(partitionId(tp.topic, tp.partition), { partition: tp });
+    this.fetchPausedSpan ??= this.options.controller.stages.meter('fetch').begin('backpressured', performance.now());
     this.options.source.pause(fresh);
     this.options.logger.info(
       { event: 'partitions-paused', reason, inflightBytes: this.options.controller.snapshot().inflight.usedBytes, partitions: fresh },
@@ -583,12 +586,15 @@ export class Pipeline {
     this.options.observer?.partitionsResumed?.(resumable, 'drained');
   }
 
-  /** A paused stretch of the source is time it spent back-pressured (the article's table). */
+  /**
+   * The source is back-pressured while any of its partitions is paused, counted as it happens
+   * (an open span) so the stage table shows it during a long pause, not only after it ends.
+   */
   private endPause(id: string): void {
-    const entry = this.paused.get(id);
-    if (entry === undefined) return;
-    this.paused.delete(id);
-    this.options.controller.stages.meter('fetch').record('backpressured', entry.since, performance.now());
+    if (!this.paused.delete(id)) return;
+    if (this.paused.size > 0 || this.fetchPausedSpan === null) return;
+    this.options.controller.stages.meter('fetch').end(this.fetchPausedSpan, performance.now());
+    this.fetchPausedSpan = null;
   }
 
   // ---- draining and failure ------------------------------------------------------------------
