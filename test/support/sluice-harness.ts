@@ -295,3 +295,87 @@ export async function runChildToEnd(options: { settings: Settings; topics: reado
     await child.kill('SIGKILL');
   }
 }
+
+/** One sample of the Prometheus text exposition: `name{label="value",…} number`. */
+export interface MetricSample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** Parses Prometheus text format (what prom-client serves); comments and blank lines skipped. */
+export function parseMetrics(text: string): MetricSample[] {
+  const samples: MetricSample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (match === null) continue;
+    const labels: Record<string, string> = {};
+    for (const pair of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[pair[1]!] = pair[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+    }
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** GET `${baseUrl}/metrics`, parsed. */
+export async function scrapeMetrics(baseUrl: string): Promise<MetricSample[]> {
+  const response = await fetch(`${baseUrl}/metrics`);
+  if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+  return parseMetrics(await response.text());
+}
+
+/** Sum of the samples named `name` whose labels include `labels` (0 when there are none). */
+export function metricSum(samples: readonly MetricSample[], name: string, labels: Readonly<Record<string, string>> = {}): number {
+  let sum = 0;
+  for (const sample of samples) {
+    if (sample.name !== name) continue;
+    if (Object.entries(labels).every(([key, value]) => sample.labels[key] === value)) sum += sample.value;
+  }
+  return sum;
+}
+
+/** GET `${baseUrl}/readyz`: the status code and the reasons it gives. */
+export async function readiness(baseUrl: string): Promise<{ status: number; ready: boolean; reasons: string[] }> {
+  const response = await fetch(`${baseUrl}/readyz`);
+  const body = (await response.json()) as { ready?: boolean; reasons?: string[] };
+  return { status: response.status, ready: body.ready === true, reasons: body.reasons ?? [] };
+}
+
+/** GET `${baseUrl}/status` as JSON (the shape is HealthMonitor.status()). */
+export async function fetchStatus<T = unknown>(baseUrl: string): Promise<T> {
+  const response = await fetch(`${baseUrl}/status`);
+  if (!response.ok) throw new Error(`/status answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (for a child's SLUICE_HTTP_PORT). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Creates topics (e.g. a workload's `topics()`) that do not exist yet, waiting for leaders. */
+export async function createTopicsOf(specs: readonly { readonly topic: string; readonly partitions: number }[]): Promise<void> {
+  const { testKafka } = await import('./services.ts');
+  const admin = testKafka('sluice-test-topics').admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(spec.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: 1 })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
