@@ -61,6 +61,11 @@ export interface WorkloadOptions {
    */
   readonly snapshotRowsPerTable?: number;
   readonly mix?: Partial<OpMix>;
+  /**
+   * At most this many rows per table: once reached, inserts become updates. Bounds the
+   * generator's memory (it keeps every live row) for long runs; default unbounded.
+   */
+  readonly maxLiveRowsPerTable?: number;
   /** Partitions per topic; default 1. */
   readonly partitions?: number;
   /** Default 'murmur2' (Kafka's default partitioner over the serialized key). */
@@ -141,10 +146,10 @@ export interface WorkloadStats {
   bytes: number;
 }
 
+/** A row the source table holds now. Its key bytes are re-encoded when needed (memory over CPU). */
 interface LiveRow {
   keyValues: Value[];
   values: Value[];
-  keyBytes: Buffer;
   canonicalKey: string;
   partition: number;
   /** Index in its partition's live list. */
@@ -320,11 +325,11 @@ export class Workload {
           lastCommitLsn: null,
           snapshot: marker,
         };
-        const live = this.newRow(table, false);
+        const { row: live, keyBytes } = this.newRow(table, false);
         live.values = this.freshValues(table, live.keyValues);
         this.addRow(table, live);
         this.stats_.snapshotReads += 1;
-        this.emit(out, table, live.partition, live.keyBytes, table.encoder.upsert('r', live.values, stamp), 'r', stamp, undefined);
+        this.emit(out, table, live.partition, keyBytes, table.encoder.upsert('r', live.values, stamp), 'r', stamp, undefined);
       }
     });
     for (const record of out) {
@@ -373,6 +378,7 @@ export class Workload {
     const table = this.tables[this.rng.weighted(this.tables.map((candidate) => candidate.weight))]!;
     let op = this.rng.weighted(this.mixWeights);
     if (table.rows.size === 0 && op !== 4) op = 0;
+    else if (op === 0 && table.rows.size >= (this.options.maxLiveRowsPerTable ?? Number.POSITIVE_INFINITY)) op = 1;
     if (op === 3 && remaining < 2) op = 1;
     const stamp = this.nextStamp(table.rng);
     switch (op) {
@@ -414,12 +420,12 @@ export class Workload {
   }
 
   private insert(table: TableState, stamp: SourceStamp, out: WorkloadRecord[]): void {
-    const row = this.newRow(table, this.wantsHotPartition(table));
+    const { row, keyBytes } = this.newRow(table, this.wantsHotPartition(table));
     const values = this.freshValues(table, row.keyValues);
     row.values = values;
     this.addRow(table, row);
     this.stats_.inserts += 1;
-    this.emit(out, table, row.partition, row.keyBytes, table.encoder.upsert('c', values, stamp), 'c', stamp, undefined);
+    this.emit(out, table, row.partition, keyBytes, table.encoder.upsert('c', values, stamp), 'c', stamp, undefined);
   }
 
   private update(table: TableState, stamp: SourceStamp, out: WorkloadRecord[]): void {
@@ -441,7 +447,7 @@ export class Workload {
       }
     }
     this.stats_.updates += 1;
-    this.emit(out, table, row.partition, row.keyBytes, table.encoder.upsert('u', after, stamp), 'u', stamp, undefined);
+    this.emit(out, table, row.partition, table.encoder.key(row.keyValues), table.encoder.upsert('u', after, stamp), 'u', stamp, undefined);
   }
 
   private delete(table: TableState, stamp: SourceStamp, out: WorkloadRecord[]): number {
@@ -452,8 +458,9 @@ export class Workload {
     }
     this.removeRow(table, row);
     this.stats_.deletes += 1;
-    this.emit(out, table, row.partition, row.keyBytes, table.encoder.delete(row.keyValues, stamp), 'd', stamp, undefined);
-    this.emitTombstone(out, table, row, stamp, undefined);
+    const keyBytes = table.encoder.key(row.keyValues);
+    this.emit(out, table, row.partition, keyBytes, table.encoder.delete(row.keyValues, stamp), 'd', stamp, undefined);
+    this.emitTombstone(out, table, row.partition, keyBytes, stamp, undefined);
     return 1;
   }
 
@@ -468,7 +475,8 @@ export class Workload {
       this.update(table, stamp, out);
       return 1;
     }
-    const moved = this.newRow(table, false);
+    const { row: moved, keyBytes: movedKeyBytes } = this.newRow(table, false);
+    const oldKeyBytes = table.encoder.key(old.keyValues);
     const values = old.values.slice();
     table.keyColumnIndexes.forEach((columnIndex, keyIndex) => {
       values[columnIndex] = moved.keyValues[keyIndex] as Value;
@@ -493,9 +501,9 @@ export class Workload {
     const oldKeyHeader = Buffer.from(table.encoder.keyPayloadText(old.keyValues));
     const newKeyHeader = Buffer.from(table.encoder.keyPayloadText(moved.keyValues));
     const newKeyHeaders = { '__debezium.newkey': newKeyHeader };
-    this.emit(out, table, old.partition, old.keyBytes, table.encoder.delete(old.keyValues, stamp), 'd', stamp, newKeyHeaders);
-    this.emitTombstone(out, table, old, stamp, newKeyHeaders);
-    this.emit(out, table, moved.partition, moved.keyBytes, table.encoder.upsert('c', after, stamp), 'c', stamp, { '__debezium.oldkey': oldKeyHeader });
+    this.emit(out, table, old.partition, oldKeyBytes, table.encoder.delete(old.keyValues, stamp), 'd', stamp, newKeyHeaders);
+    this.emitTombstone(out, table, old.partition, oldKeyBytes, stamp, newKeyHeaders);
+    this.emit(out, table, moved.partition, movedKeyBytes, table.encoder.upsert('c', after, stamp), 'c', stamp, { '__debezium.oldkey': oldKeyHeader });
     return 2;
   }
 
@@ -532,13 +540,20 @@ export class Workload {
     });
   }
 
-  private emitTombstone(out: WorkloadRecord[], table: TableState, row: LiveRow, stamp: SourceStamp, headers: Record<string, Buffer> | undefined): void {
+  private emitTombstone(
+    out: WorkloadRecord[],
+    table: TableState,
+    partition: number,
+    keyBytes: Buffer,
+    stamp: SourceStamp,
+    headers: Record<string, Buffer> | undefined,
+  ): void {
     if (this.options.tombstones === false) return;
     this.stats_.tombstones += 1;
     out.push({
       topic: table.encoder.topic,
-      partition: row.partition,
-      key: row.keyBytes,
+      partition,
+      key: keyBytes,
       value: null,
       timestamp: Math.floor(stamp.processedMicros / 1000),
       headers: this.withContext(headers),
@@ -563,7 +578,7 @@ export class Workload {
   }
 
   /** A row with a never-used key; in the hot partition when asked (skipping key sequences). */
-  private newRow(table: TableState, inHotPartition: boolean): LiveRow {
+  private newRow(table: TableState, inHotPartition: boolean): { row: LiveRow; keyBytes: Buffer } {
     const hot = this.hotPartition(table);
     for (let attempt = 0; ; attempt++) {
       const keyValues = table.definition.keyValues(table.nextSequence);
@@ -571,7 +586,7 @@ export class Workload {
       const keyBytes = table.encoder.key(keyValues);
       const partition = this.partitioner(keyBytes, keyValues, table.definition, table.partitions);
       if (!inHotPartition || partition === hot || attempt >= 10_000) {
-        return { keyValues, values: [], keyBytes, canonicalKey: this.keyText(table, keyValues), partition, slot: -1 };
+        return { row: { keyValues, values: [], canonicalKey: this.keyText(table, keyValues), partition, slot: -1 }, keyBytes };
       }
     }
   }

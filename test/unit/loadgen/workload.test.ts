@@ -227,6 +227,16 @@ describe('workload', () => {
     assert.deepEqual(workload.expectedState().get('toasty'), model.get('toasty'));
   });
 
+  it('bounds the live rows per table when asked (inserts become updates)', () => {
+    const workload = createWorkload({ seed: 9, tables: ['narrow', 'composite'], events: 3000, maxLiveRowsPerTable: 50, mix: { insert: 5, update: 1, delete: 0.2, keyChange: 0.2, truncate: 0 } });
+    const records = [...workload.records()];
+    for (const rows of workload.expectedState().values()) assert.ok(rows.size <= 50 && rows.size >= 40, `rows ${rows.size}`);
+    assert.ok(workload.stats().updates > 2000);
+    const model: Model = new Map();
+    applyToModel(records, model);
+    for (const [table, rows] of workload.expectedState()) assert.deepEqual(rows, model.get(table) ?? new Map(), `table ${table}`);
+  });
+
   it('honours key skew: hot key and hot partition', () => {
     const hotKey = createWorkload({ seed: 11, tables: ['measurements'], events: 4000, mix: { insert: 1, update: 3, delete: 0, keyChange: 0, truncate: 0 }, skew: { hotKeyShare: 0.5 } });
     const updates = [...hotKey.records()].filter((record) => record.op === 'u');
