@@ -99,6 +99,12 @@ describe('elasticsearch writer modes', () => {
     assert.deepEqual(rows.map((row) => row.get('id')), [3]);
   });
 
+  it('the elasticsearch flavour pointed at OpenSearch without the proxy stops with a clear message', async () => {
+    const writer = elasticsearch.createWriter({ logger: silentLogger(), env: { SLUICE_ES_FLAVOUR: 'elasticsearch', SLUICE_ES_NODES: server.adminUrl } });
+    await rejectsWith(writer.open(), 'fatal', 'es.product_not_supported');
+    await writer.close();
+  });
+
   it('external_gte: an equal version rewrites, an older one is still refused', async () => {
     const writer = await openWriter({ SLUICE_ES_VERSION_TYPE: 'external_gte' });
     const table: TargetTable = { namespace: 'modes', name: 'gte' };
