@@ -174,6 +174,7 @@ const FIRST_TX_ID = 760n;
 
 export class Workload {
   private readonly tables: TableState[];
+  private readonly tableWeights: readonly number[];
   private readonly mixWeights: readonly number[];
   private readonly rng: Prng;
   private readonly context: { nowMicros: number; blobs: GenerationContext['blobs'] };
@@ -245,6 +246,7 @@ export class Workload {
         hotRow: null,
       };
     });
+    this.tableWeights = this.tables.map((table) => table.weight);
     const names = new Set(this.tables.map((table) => table.definition.name));
     if (names.size !== this.tables.length) throw new Error('table names must be unique within a workload');
   }
@@ -375,7 +377,7 @@ export class Workload {
 
   /** Generates one source operation into `out`; returns how many change events it made. */
   private step(remaining: number, out: WorkloadRecord[]): number {
-    const table = this.tables[this.rng.weighted(this.tables.map((candidate) => candidate.weight))]!;
+    const table = this.tables[this.rng.weighted(this.tableWeights)]!;
     let op = this.rng.weighted(this.mixWeights);
     if (table.rows.size === 0 && op !== 4) op = 0;
     else if (op === 0 && table.rows.size >= (this.options.maxLiveRowsPerTable ?? Number.POSITIVE_INFINITY)) op = 1;
