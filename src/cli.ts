@@ -1,27 +1,29 @@
 /**
- * The `sluice` command. `sluice run` (the default) starts the service from SLUICE_* variables.
- * Exit codes: 0 clean stop (SIGTERM/SIGINT), 1 fatal error while running, 2 invalid settings.
+ * The `sluice` command. `sluice run` (the default) starts the service from SLUICE_* variables;
+ * the operator commands (`lag`, `check`, `dlq replay`) live in src/cli/.
+ * Exit codes: 0 clean stop (SIGTERM/SIGINT) or success, 1 fatal error while running or a failed
+ * check, 2 invalid settings or arguments.
  */
-import { destinationNames, loadConnector } from '../connectors/index.ts';
-import { coreSecretVariables, loadConfig, maskedEnvironment, type SluiceConfig } from './config/load.ts';
+import { maskedEnvironment } from './config/load.ts';
+import { checkCommand } from './cli/check.ts';
+import { CommandError, type CommandOutput, processOutput } from './cli/command.ts';
+import { dlqCommand } from './cli/dlq-replay.ts';
+import { lagCommand } from './cli/lag.ts';
+import { validateSettings } from './cli/validate-settings.ts';
 import { ConfigError } from './errors.ts';
 import { createLogger } from './observe/logger.ts';
 import { startService } from './service.ts';
 
+export { validateSettings } from './cli/validate-settings.ts';
+
 type Environment = Readonly<Record<string, string | undefined>>;
 
-/** Validates every setting (core and the chosen connector's); throws ConfigError naming the variable. */
-export async function validateSettings(env: Environment): Promise<{ config: SluiceConfig; secrets: Set<string> }> {
-  const config = loadConfig(env);
-  if (!destinationNames.includes(config.destination)) {
-    throw new ConfigError('SLUICE_DESTINATION', `unknown destination '${config.destination}'; expected one of: ${destinationNames.join(', ')}`);
-  }
-  const connector = await loadConnector(config.destination);
-  connector.settings.validate(env);
-  const secrets = coreSecretVariables();
-  for (const doc of connector.settings.docs) if (doc.secret) secrets.add(doc.variable);
-  return { config, secrets };
-}
+const usage = `usage: sluice <command> [options]
+  run           start the service (configured by SLUICE_* environment variables; the default)
+  lag           consumer-group lag per partition with slope, class and retention ETA
+  check         validate the settings, connect to Kafka and the destination, exit 0/1/2
+  dlq replay    re-inject dead-lettered records into their original topic
+  help          this text; \`sluice <command> --help\` for a command's options`;
 
 async function run(env: Environment): Promise<number> {
   let validated: Awaited<ReturnType<typeof validateSettings>>;
@@ -65,18 +67,45 @@ async function run(env: Environment): Promise<number> {
   return 0;
 }
 
-export async function main(argv: readonly string[], env: Environment): Promise<number> {
-  const command = argv[0] ?? 'run';
+/** Runs an operator command: usage errors and invalid settings are exit code 2. */
+async function operatorCommand(command: (argv: readonly string[], env: Environment, output: CommandOutput) => Promise<number>, argv: readonly string[], env: Environment, output: CommandOutput): Promise<number> {
+  try {
+    return await command(argv, env, output);
+  } catch (error) {
+    if (error instanceof CommandError) {
+      output.err(`sluice: ${error.message}\n${error.usage}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      output.err(`sluice: invalid configuration: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') === true) {
+      output.err(`sluice: ${error.message} (try: sluice help)`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+export async function main(argv: readonly string[], env: Environment, output: CommandOutput = processOutput()): Promise<number> {
+  const [command = 'run', ...rest] = argv;
   switch (command) {
     case 'run':
       return run(env);
+    case 'lag':
+      return operatorCommand(lagCommand, rest, env, output);
+    case 'check':
+      return operatorCommand(checkCommand, rest, env, output);
+    case 'dlq':
+      return operatorCommand(dlqCommand, rest, env, output);
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write('usage: sluice [run]\n  run    start the service (configured by SLUICE_* environment variables; see README)\n');
+      output.out(usage);
       return 0;
     default:
-      process.stderr.write(`sluice: unknown command '${command}' (try: sluice help)\n`);
+      output.err(`sluice: unknown command '${command}' (try: sluice help)`);
       return 2;
   }
 }
