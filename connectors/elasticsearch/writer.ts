@@ -103,6 +103,11 @@ export class ElasticsearchWriter implements Writer {
         failures.push(...(await this.#sendBulk(index, request, context.signal)));
       } catch (error) {
         const sinkError = isSinkError(error) ? error : classifyTransportError(error);
+        // A lone document refused as a whole request (too large) is that document's failure.
+        if (sinkError.errorClass === 'poison' && request.actions.length === 1) {
+          failures.push({ change: (request.actions[0] as BulkAction).change, error: sinkError });
+          continue;
+        }
         // Nothing written yet: the whole batch failed. Otherwise report the rest per change so
         // the core retries only what was not written.
         if (position === 0 || sinkError.errorClass === 'fatal') throw sinkError;

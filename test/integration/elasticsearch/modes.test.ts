@@ -116,7 +116,7 @@ describe('elasticsearch writer modes', () => {
   });
 });
 
-describe('elasticsearch writer start-up failures', () => {
+describe('elasticsearch writer against servers that refuse', () => {
   let fake: Server;
   let fakeUrl: string;
 
@@ -150,6 +150,48 @@ describe('elasticsearch writer start-up failures', () => {
       await writer.close();
     });
   }
+
+  it('a lone document the server refuses as too large is a poison failure; the rest is written', async () => {
+    const limit = 2_000;
+    const bulkSizes: number[] = [];
+    const tooLarge = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        response.setHeader('content-type', 'application/json');
+        if (request.url === '/') return response.end(JSON.stringify({ version: { distribution: 'opensearch', number: '2.19.1' } }));
+        if (request.url?.endsWith('/_mapping')) return response.end(JSON.stringify({ index: { mappings: { properties: { id: {}, name: {} } } } }));
+        bulkSizes.push(body.length);
+        if (body.length > limit) {
+          response.statusCode = 413;
+          return response.end();
+        }
+        const items = body.trim().split('\n').filter((line) => line.startsWith('{"index"')).map(() => ({ index: { status: 201 } }));
+        return response.end(JSON.stringify({ errors: false, items }));
+      });
+    });
+    await new Promise<void>((resolve) => tooLarge.listen(0, '127.0.0.1', resolve));
+    try {
+      const writer = elasticsearch.createWriter({
+        logger: silentLogger(),
+        env: { SLUICE_ES_FLAVOUR: 'opensearch', SLUICE_ES_NODES: `http://127.0.0.1:${(tooLarge.address() as AddressInfo).port}`, SLUICE_ES_BULK_MAX_BYTES: '1500' },
+      });
+      await writer.open();
+      const small = upsert(1, 1n, 'small');
+      const huge = upsert(2, 2n, 'x'.repeat(5_000));
+      const result = await writer.write(batch({ namespace: 'fake', name: 't' }, [small, huge, upsert(3, 3n, 'also small')]), context);
+      await writer.close();
+      assert.equal(result.failures.length, 1);
+      assert.equal(result.failures[0]?.change, huge);
+      assert.equal(result.failures[0]?.error.errorClass, 'poison');
+      assert.equal(result.failures[0]?.error.code, 'es.request_too_large');
+      assert.equal(bulkSizes.length, 3, 'small, huge (alone) and small again, as separate requests');
+    } finally {
+      tooLarge.closeAllConnections();
+      await new Promise<void>((resolve) => tooLarge.close(() => resolve()));
+    }
+  });
 
   it('an unreachable node at open() is retryable', async () => {
     const closed = createServer();
