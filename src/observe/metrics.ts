@@ -40,7 +40,7 @@ export class SluiceMetrics implements PipelineObserver {
   readonly desiredReplicas = new Gauge({ name: 'sluice_desired_replicas', help: 'Replicas the lag trend and per-replica throughput call for, capped at the partition count.', registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_process_' });
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
   }
 
   recordsReceived(partition: TopicPartition, count: number, bytes: number): void {
