@@ -11,6 +11,7 @@ export const connectors: Readonly<Record<string, ConnectorLoader>> = {
   postgres: async () => (await import('./postgres/index.ts')).default,
   elasticsearch: async () => (await import('./elasticsearch/index.ts')).default,
   snowflake: async () => (await import('./snowflake/index.ts')).default,
+  bigquery: async () => (await import('./bigquery/index.ts')).default,
 };
 
 export const destinationNames: readonly string[] = Object.keys(connectors);
