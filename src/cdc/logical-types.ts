@@ -15,7 +15,7 @@ import { formatScaled, rescaleDecimalLiteral, smallTwosComplementFromBase64, two
 import type { ExactIntegers } from './exact-integers.ts';
 import { hasUnsafeInteger, isIntegerLiteral, JsonNumberText, stringifyLosslessJson } from './lossless-json.ts';
 import { formatEpochDay, formatEpochTimestamp, formatMicroDuration, formatTimeOfDay } from './temporal.ts';
-import { isToastArray, type ToastPlaceholders } from './toast.ts';
+import { isToastArray, isToastMap, type ToastPlaceholders } from './toast.ts';
 import { type LogicalType, UNCHANGED, type Value } from './types.ts';
 
 /**
@@ -98,11 +98,12 @@ function convertFloat(raw: unknown): Value {
 
 const convertBoolean: Converter = (raw) => (typeof raw === 'boolean' ? raw : mismatch('boolean', raw));
 
-function textConverter(placeholders: ToastPlaceholders | null, expected: string): Converter {
+/** `otherForm`: a second placeholder text of the column type (hstore's JSON form for Json columns). */
+function textConverter(placeholders: ToastPlaceholders | null, expected: string, otherForm?: string): Converter {
   const placeholder = placeholders?.text;
   return (raw) => {
     if (typeof raw !== 'string') return mismatch(expected, raw);
-    return raw === placeholder ? UNCHANGED : raw;
+    return raw === placeholder || raw === otherForm ? UNCHANGED : raw;
   };
 }
 
@@ -185,11 +186,17 @@ function bitsConverter(length: number, varying: boolean, placeholders: ToastPlac
   };
 }
 
-/** Structs and maps the contract carries as JSON text (geometry, unknown structs, hstore as map). */
-function jsonTextConverter(expected: 'struct' | 'map'): Converter {
+/**
+ * Structs and maps the contract carries as JSON text (geometry, unknown structs, hstore as map).
+ * A map can be hstore's TOAST placeholder form.
+ */
+function jsonTextConverter(expected: 'struct' | 'map', placeholders: ToastPlaceholders | null): Converter {
   return (raw) => {
     if (typeof raw !== 'object' || raw === null || raw instanceof JsonNumberText) return mismatch(expected, raw);
     if (expected === 'struct' && Array.isArray(raw)) return mismatch(expected, raw);
+    if (expected === 'map' && placeholders !== null && !Array.isArray(raw) && isToastMap(raw as Record<string, unknown>, placeholders)) {
+      return UNCHANGED;
+    }
     if (hasUnsafeInteger(raw)) throw NEEDS_LOSSLESS_PARSE;
     return stringifyLosslessJson(raw);
   };
@@ -201,7 +208,9 @@ function jsonTextConverter(expected: 'struct' | 'map'): Converter {
  */
 function arrayConverter(element: CompiledType, placeholders: ToastPlaceholders | null): Converter {
   const convertElement = element.convert;
-  const numericElements = element.type.kind === 'int32' || element.type.kind === 'int64' || element.type.kind === 'int16';
+  // date[] shares int[]'s placeholder form (Debezium 3.6 UnchangedToastedReplicationMessageColumn).
+  const numericKinds: readonly string[] = ['int16', 'int32', 'int64', 'date'];
+  const numericElements = numericKinds.includes(element.type.kind);
   return (raw, exact) => {
     if (!Array.isArray(raw)) return mismatch('array', raw);
     if (placeholders !== null && raw.length > 0 && (numericElements || raw.length === 1) && isToastArray(raw, placeholders)) {
@@ -232,8 +241,8 @@ function compiled(type: LogicalType, sourceType: string | undefined, convert: Co
  */
 export function compileType(schema: ConnectSchema, placeholders: ToastPlaceholders | null): CompiledType {
   const sourceType = schema.parameters[SOURCE_TYPE_PARAMETER];
-  const text = (type: LogicalType, expected: string) =>
-    compiled(type, sourceType, textConverter(placeholders, expected));
+  const text = (type: LogicalType, expected: string, otherForm?: string) =>
+    compiled(type, sourceType, textConverter(placeholders, expected, otherForm));
 
   switch (schema.name) {
     case 'org.apache.kafka.connect.data.Decimal': {
@@ -273,7 +282,8 @@ export function compileType(schema: ConnectSchema, placeholders: ToastPlaceholde
     case 'io.debezium.time.Interval':
       return text({ kind: 'interval' }, 'ISO-8601 duration text');
     case 'io.debezium.data.Json':
-      return text({ kind: 'json' }, 'JSON text');
+      // hstore arrives as Json by default (hstore.handling.mode=json), with its own placeholder form.
+      return text({ kind: 'json' }, 'JSON text', placeholders?.hstoreJson);
     case 'io.debezium.data.Uuid':
       return text({ kind: 'uuid' }, 'UUID text');
     case 'io.debezium.data.Xml':
@@ -320,8 +330,8 @@ export function compileType(schema: ConnectSchema, placeholders: ToastPlaceholde
       return compiled({ kind: 'array', element: element.type }, sourceType, arrayConverter(element, placeholders));
     }
     case 'map':
-      return compiled({ kind: 'struct' }, sourceType, jsonTextConverter('map'));
+      return compiled({ kind: 'struct' }, sourceType, jsonTextConverter('map', placeholders));
     case 'struct':
-      return compiled({ kind: 'struct' }, sourceType, jsonTextConverter('struct'));
+      return compiled({ kind: 'struct' }, sourceType, jsonTextConverter('struct', placeholders));
   }
 }

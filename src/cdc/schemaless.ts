@@ -45,7 +45,7 @@ function inferScalar(raw: unknown, placeholders: ToastPlaceholders, exact: Exact
     case 'boolean':
       return { type: BOOLEAN, value: raw };
     case 'string':
-      return { type: STRING, value: raw === placeholders.text ? UNCHANGED : raw };
+      return { type: STRING, value: raw === placeholders.text || raw === placeholders.hstoreJson ? UNCHANGED : raw };
     case 'number':
       if (!Number.isInteger(raw)) return { type: FLOAT64, value: raw };
       if (Number.isSafeInteger(raw)) return { type: INT64, value: BigInt(raw) };
