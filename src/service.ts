@@ -85,6 +85,8 @@ export async function startService(config: SluiceConfig, env: Readonly<Record<st
   const health = new HealthMonitor(pipeline, controller, metrics, config.readiness);
   health.addStatusSection('deadLetters', () => recentDeadLetters.snapshot());
   health.addStatusSection('scaleHint', () => scaleHint.latest());
+  const serviceFacts = { destination: config.destination, groupId: config.kafka.groupId, dlqTopic: config.dlqTopic };
+  health.addStatusSection('service', () => serviceFacts);
   const lagSampler = new LagSampler({ admin, controller, pipeline, metrics, groupId: config.kafka.groupId, logger });
   const http = await startHttpServer({ host: config.http.host, port: config.http.port, metrics, status: health });
   logger.info({ event: 'http-listening', url: http.url }, `metrics, health and status on ${http.url}`);

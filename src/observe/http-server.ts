@@ -1,11 +1,13 @@
 /**
  * The operator's window: /metrics (Prometheus), /healthz (the process works), /readyz (the
- * pipeline makes progress), / (status as JSON until the status page lands). Served on
+ * pipeline makes progress), /status (the status document, JSON), / (the status page, which polls
+ * /status; see status-page.ts). Served on
  * SLUICE_HTTP_HOST:SLUICE_HTTP_PORT, loopback by default.
  */
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SluiceMetrics } from './metrics.ts';
+import { statusPageHtml } from './status-page.ts';
 
 export interface ReadinessReport {
   readonly ready: boolean;
@@ -36,7 +38,8 @@ export async function startHttpServer(options: { host: string; port: number; met
       const readiness = options.status.readiness();
       return reply(readiness.ready ? 200 : 503, 'application/json', JSON.stringify(readiness));
     }
-    if (path === '/status' || path === '/') {
+    if (path === '/') return reply(200, 'text/html; charset=utf-8', statusPageHtml);
+    if (path === '/status') {
       return reply(200, 'application/json', JSON.stringify(options.status.status(), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2));
     }
     reply(404, 'text/plain', 'not found\n');

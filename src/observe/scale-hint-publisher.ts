@@ -1,6 +1,7 @@
 /**
  * Publishes the scale hint (src/control/scale-hint.ts) as `sluice_desired_replicas`, once per lag
- * sampling interval: it counts the records this replica wrote (as a pipeline observer), reads
+ * sampling interval: it counts the records this replica wrote (as a pipeline observer, rated over
+ * the last 30 s), reads
  * this replica's lag trend and write-stage utilization from the controller, and the partition
  * count of the consumed topics from the broker (re-read every few minutes: partitions can be
  * added, never removed).
@@ -14,11 +15,18 @@ import type { Logger } from './logger.ts';
 import type { SluiceMetrics } from './metrics.ts';
 
 const partitionCountRefreshMs = 5 * 60_000;
+/**
+ * Throughput is measured over this window, not one sampling interval: a slow sink completes a
+ * write every few seconds, and an interval without a completion says nothing about capacity.
+ */
+const throughputWindowMs = 30_000;
 
 export class ScaleHintPublisher implements PipelineObserver {
   private timer: NodeJS.Timeout | null = null;
   private writtenSinceLast = 0;
   private lastAt: number | null = null;
+  /** Records written per completed sampling interval, newest last, within throughputWindowMs. */
+  private readonly intervals: { readonly from: number; readonly to: number; readonly records: number }[] = [];
   private last: (ScaleHint & { readonly at: number; readonly partitions: number; readonly writtenPerSecond: number }) | null = null;
   private readonly partitionCounts = new Map<string, { count: number; readAt: number }>();
   private running = false;
@@ -61,10 +69,14 @@ export class ScaleHintPublisher implements PipelineObserver {
     this.running = true;
     try {
       const now = this.clock();
-      const elapsedSeconds = this.lastAt === null ? 0 : (now - this.lastAt) / 1000;
-      const written = this.writtenSinceLast;
+      if (this.lastAt !== null && now > this.lastAt) this.intervals.push({ from: this.lastAt, to: now, records: this.writtenSinceLast });
       this.writtenSinceLast = 0;
       this.lastAt = now;
+      while (this.intervals.length > 1 && this.intervals[0]!.from < now - throughputWindowMs) this.intervals.shift();
+      const windowFrom = this.intervals[0]?.from ?? now;
+      let written = 0;
+      for (const interval of this.intervals) written += interval.records;
+      const elapsedSeconds = (now - windowFrom) / 1000;
       const assigned = this.deps.assignment();
       const partitions = await this.partitionCount([...new Set(assigned.map((tp) => tp.topic))], now);
       const snapshot = this.deps.controller.snapshot();
