@@ -18,12 +18,12 @@ import { base64, changeRecord, decimalWire, epochDay, field, type TableSpec, two
 
 const SEED = Number(process.env['SLUICE_TEST_SEED'] ?? 1313);
 
-type Outcome = { readonly result: Omit<DecodeResult, never> } | { readonly error: string };
+type Outcome = { readonly result: DecodeResult } | { readonly error: string };
 
 function outcome(decode: () => DecodeResult): Outcome {
   try {
     const result = decode();
-    if (result.kind === 'change') return { result: { kind: 'change', event: { ...result.event, sizeBytes: 0 } } };
+    if (result.kind === 'change') return { result: { kind: 'change', event: { ...result.event, sizeBytes: 0 } } as DecodeResult };
     return { result };
   } catch (error) {
     if (error instanceof DecodeError) return { error: error.code };
