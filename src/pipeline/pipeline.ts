@@ -43,6 +43,13 @@ import { type TableNaming, tableKey, targetTableFor } from './table-naming.ts';
 export interface EventDecoder {
   /** Throws DecodeError for records that can never be decoded. */
   decode(record: KafkaRecord): DecodeResult;
+  /**
+   * Optional: awaited once per fetched batch before any of its records is decoded, for work
+   * `decode` must not wait for (the Avro decoder fetches unknown schema ids from the registry).
+   * While it waits (e.g. a registry outage, retried) the source handler is blocked: back-pressure,
+   * not dead letters. Resolves early when `signal` aborts (the pipeline is stopping).
+   */
+  prepare?(records: readonly KafkaRecord[], signal: AbortSignal): Promise<void>;
 }
 
 /** Hooks for metrics and the status page; every method is optional to implement. */
@@ -219,6 +226,10 @@ export class Pipeline {
     for (const record of batch.records) bytes += recordBytes(record);
     await this.waitForRoom(bytes);
     if (this.stopping || this.fatalError !== null) return;
+    if (this.options.decoder.prepare !== undefined) {
+      await this.options.decoder.prepare(batch.records, this.abort.signal);
+      if (this.stopping || this.fatalError !== null) return;
+    }
     this.pause(this.options.controller.admit(tp, bytes, batch.records.length), 'memory');
     const decodeStarted = performance.now();
     for (const record of batch.records) {
