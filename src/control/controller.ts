@@ -17,6 +17,7 @@
  *   const toPause = controller.admit({ topic, partition }, bytes, records);
  *   if (toPause.length > 0) source.pause(toPause);
  *   controller.release({ topic, partition }, bytes);           // after commit or on revoke
+ *   source.resume(controller.resumeIfDrained());               // at once, not at the next tick
  *
  *   // writes: one begin/end pair per ATTEMPT (a retry is a new attempt)
  *   const attempt = controller.beginWrite({ rows, bytes }, now);
@@ -307,6 +308,26 @@ export class Controller {
 
   release(partition: TopicPartition, bytes: number): void {
     this.budget.remove(partitionKey(partition.topic, partition.partition), bytes);
+  }
+
+  /**
+   * The mirror of admit(): once released bytes bring usage down to the resume threshold, the
+   * partitions paused only for memory may resume now rather than at the next tick, so a sink
+   * faster than one interval's worth of buffer is not left idle with nothing to write. Returns
+   * them (usually none) and forgets their pause; partitions paused because the sink is
+   * saturated stay paused. The pipeline calls it after release() while it has paused partitions.
+   */
+  resumeIfDrained(): readonly TopicPartition[] {
+    if (this.paused.size === 0 || !this.budget.mayResume) return [];
+    this.clearCause('memory');
+    const resumed: TopicPartition[] = [];
+    for (const [key, causes] of [...this.paused]) {
+      if (causes.size > 0) continue;
+      this.paused.delete(key);
+      const partition = this.assigned.get(key);
+      if (partition !== undefined) resumed.push(partition);
+    }
+    return resumed;
   }
 
   beginWrite(batch: { readonly rows: number; readonly bytes: number }, now: number): WriteAttempt {

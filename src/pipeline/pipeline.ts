@@ -477,6 +477,7 @@ export class Pipeline {
   private releaseBytes(partition: TopicPartition, bytes: number): void {
     if (bytes <= 0) return;
     this.options.controller.release(partition, bytes);
+    if (this.paused.size > 0) this.resume(this.options.controller.resumeIfDrained());
     if (this.roomWaiters.length > 0) for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
