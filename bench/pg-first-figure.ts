@@ -2,7 +2,7 @@
  * First throughput figure: Kafka → sluice → PostgreSQL upsert, from a backlog.
  *
  *   node --import tsx bench/pg-first-figure.ts [--events 1000000] [--partitions 4] [--seed 42]
- *        [--reuse <topic prefix>] [--profile] [--out bench/results/pg-first-figure.json]
+ *        [--reuse <topic prefix>] [--profile] [--set SLUICE_X=value ...] [--out bench/results/pg-first-figure.json]
  *
  * 1. Generates `--events` change events of one `measurements` table (inserts, updates, deletes,
  *    key changes; src/loadgen) over `--partitions` partitions and produces them all first
@@ -17,12 +17,14 @@
  * RSS (VmHWM) of the sluice process, CPU seconds of PostgreSQL's processes over the same span
  * (children of the postmaster: the machine's other work on PostgreSQL is included), and p50/p99
  * of one batch write (estimated from the sluice_write_latency_seconds histogram buckets).
- * `--profile` runs sluice under `node --cpu-prof` and summarises where its CPU time went.
+ * `--profile` runs sluice under `node --cpu-prof` and summarises where its CPU time went (the
+ * main thread's profile; tsx's loader thread writes a second, idle one). `--set` overrides a
+ * sluice setting, e.g. `--set SLUICE_ADAPTIVE=false --set SLUICE_FIXED_BATCH_ROWS=5000`.
  * Writes the JSON result; docs/first-throughput.md explains a run. Needs `scripts/services.sh up`.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +45,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '42' },
     reuse: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    set: { type: 'string', multiple: true, default: [] },
     out: { type: 'string', default: path.join(root, 'bench/results/pg-first-figure.json') },
   },
 });
@@ -206,12 +209,19 @@ async function main(): Promise<void> {
   const database = await createUniqueDatabase('sluice_pgfig');
   const group = uniqueName('pgfig-group');
   const port = await freePort();
+  const overrides = Object.fromEntries(
+    (args.set ?? []).map((assignment) => {
+      const separator = assignment.indexOf('=');
+      if (!assignment.startsWith('SLUICE_') || separator < 0) throw new Error(`--set expects SLUICE_NAME=value, got ${assignment}`);
+      return [assignment.slice(0, separator), assignment.slice(separator + 1)];
+    }),
+  );
   const profileDir = path.join(root, 'bench/results/profiles');
   const settings = postgresSinkSettings({
     topics,
     databaseUrl: database.url,
     group,
-    extra: { SLUICE_HTTP_PORT: String(port), SLUICE_LOG_LEVEL: 'warn', SLUICE_COMMIT_INTERVAL_MS: '1000', SLUICE_LAG_SAMPLE_INTERVAL_MS: '5000' },
+    extra: { SLUICE_HTTP_PORT: String(port), SLUICE_LOG_LEVEL: 'warn', SLUICE_COMMIT_INTERVAL_MS: '1000', SLUICE_LAG_SAMPLE_INTERVAL_MS: '5000', ...overrides },
   });
   if (args.profile) mkdirSync(profileDir, { recursive: true });
   const nodeArgs = args.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir, sluiceBin, 'run'] : [sluiceBin, 'run'];
@@ -259,7 +269,13 @@ async function main(): Promise<void> {
   const latency = histogramQuantiles(metricsText, 'sluice_write_latency_seconds');
   const batchRows = /^sluice_batch_rows_sum (\S+)/m.exec(metricsText);
   const batchCount = /^sluice_batch_rows_count (\S+)/m.exec(metricsText);
-  const profileFile = args.profile ? readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile')).map((name) => path.join(profileDir, name)).sort().at(-1) : undefined;
+  // The main thread's profile is the largest of this process's (tsx's loader thread idles).
+  const profileFile = args.profile
+    ? readdirSync(profileDir)
+        .filter((name) => name.endsWith('.cpuprofile') && name.includes(`.${pid}.`))
+        .map((name) => path.join(profileDir, name))
+        .sort((a, b) => statSync(b).size - statSync(a).size)[0]
+    : undefined;
   const profile = profileFile === undefined ? undefined : summariseProfile(profileFile);
   const stats = workload.stats();
   const result = {
@@ -286,7 +302,7 @@ async function main(): Promise<void> {
     runs: [
       {
         system: 'sluice',
-        config: { destination: 'postgres', adaptive: true, delivery: 'at-least-once', kafka_client: 'kafkajs', profiled: args.profile },
+        config: { destination: 'postgres', adaptive: overrides.SLUICE_ADAPTIVE !== 'false', delivery: 'at-least-once', kafka_client: 'kafkajs', profiled: args.profile, ...overrides },
         events: EVENTS,
         records: Number(end),
         seconds: round(seconds, 2),

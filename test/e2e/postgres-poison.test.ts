@@ -164,7 +164,7 @@ async function produceInterleaved(workload: Workload, corpus: readonly PoisonRec
   return good;
 }
 
-async function counterTotal(metric: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> }): Promise<{ total: number; by: Record<string, number> }> {
+async function counterTotal(metric: { get(): Promise<{ values: { value: number; labels: object }[] }> }): Promise<{ total: number; by: Record<string, number> }> {
   const { values } = await metric.get();
   const by: Record<string, number> = {};
   let total = 0;
@@ -276,8 +276,9 @@ describe(`poison corpus: ${EACH} x 6 bad records among ${EVENTS} good events`, (
     const consumed = await counterTotal(service.metrics.eventsConsumed);
     const skipped = await counterTotal(service.metrics.eventsSkipped);
     const deadLettered = await counterTotal(service.metrics.deadLetteredRecords);
+    const written = await counterTotal(service.metrics.eventsWritten);
     t.diagnostic(
-      `records in ${progress.end} (good ${goodRecords} + corpus ${corpus.length}); consumed ${consumed.total}; skipped ${skipped.total} ${JSON.stringify(skipped.by)}; dead-lettered ${deadLettered.total} ${JSON.stringify(deadLettered.by)}; DLQ topic ${deadLetters.length}`,
+      `records in ${progress.end} (good ${goodRecords} + corpus ${corpus.length}); consumed ${consumed.total}; skipped ${skipped.total} ${JSON.stringify(skipped.by)}; dead-lettered ${deadLettered.total} ${JSON.stringify(deadLettered.by)}; DLQ topic ${deadLetters.length}; sluice_events_written_total ${written.total}`,
     );
     assert.equal(consumed.total, Number(progress.end), 'each record was received once');
     assert.equal(deadLettered.total, corpus.length, 'the dead-letter metric counts the corpus');
