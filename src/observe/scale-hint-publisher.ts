@@ -20,6 +20,7 @@ const partitionCountRefreshMs = 5 * 60_000;
  * write every few seconds, and an interval without a completion says nothing about capacity.
  */
 const throughputWindowMs = 30_000;
+const hintLogIntervalMs = 60_000;
 
 export class ScaleHintPublisher implements PipelineObserver {
   private timer: NodeJS.Timeout | null = null;
@@ -30,6 +31,7 @@ export class ScaleHintPublisher implements PipelineObserver {
   private last: (ScaleHint & { readonly at: number; readonly partitions: number; readonly writtenPerSecond: number }) | null = null;
   private readonly partitionCounts = new Map<string, { count: number; readAt: number }>();
   private running = false;
+  private logged: { readonly replicas: number; readonly at: number } | null = null;
 
   constructor(
     private readonly deps: {
@@ -91,8 +93,13 @@ export class ScaleHintPublisher implements PipelineObserver {
         writeUtilization: writeStage?.busyRatio ?? null,
       });
       this.deps.metrics.desiredReplicas.set(hint.replicas);
-      if (this.last !== null && this.last.replicas !== hint.replicas) {
-        this.deps.logger.info({ event: 'desired-replicas-changed', from: this.last.replicas, to: hint.replicas, reason: hint.reason }, `desired replicas ${this.last.replicas} → ${hint.replicas}: ${hint.reason}`);
+      // Logged when it differs from the value last logged, at most once a minute: the hint
+      // follows every lag sample, an operator needs its drift, not its jitter.
+      if (this.logged === null) {
+        this.logged = { replicas: hint.replicas, at: now };
+      } else if (this.logged.replicas !== hint.replicas && now - this.logged.at >= hintLogIntervalMs) {
+        this.deps.logger.info({ event: 'desired-replicas-changed', from: this.logged.replicas, to: hint.replicas, reason: hint.reason }, `desired replicas ${this.logged.replicas} → ${hint.replicas}: ${hint.reason}`);
+        this.logged = { replicas: hint.replicas, at: now };
       }
       this.last = { ...hint, at: Date.now(), partitions, writtenPerSecond };
     } catch (error) {
