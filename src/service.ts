@@ -4,6 +4,7 @@
  * server. Everything is created here and nowhere else, so the process entry point, the demo
  * and the end-to-end tests run the same service.
  */
+import { createRegistryAvroDecoder } from './cdc/avro/registry-decoder.ts';
 import { createDecoder } from './cdc/decode.ts';
 import { Controller } from './control/controller.ts';
 import type { SluiceConfig } from './config/load.ts';
@@ -65,7 +66,10 @@ export async function startService(config: SluiceConfig, env: Readonly<Record<st
 
   const pipeline = new Pipeline({
     source,
-    decoder: createDecoder({ schemas: config.decoding.schemas, unavailableValuePlaceholder: config.decoding.unavailableValuePlaceholder }),
+    decoder:
+      config.decoding.schemaRegistry !== null
+        ? createRegistryAvroDecoder({ registry: config.decoding.schemaRegistry, unavailableValuePlaceholder: config.decoding.unavailableValuePlaceholder, logger: logger.child({ component: 'avro' }) })
+        : createDecoder({ schemas: config.decoding.schemas, unavailableValuePlaceholder: config.decoding.unavailableValuePlaceholder }),
     writer,
     deadLetters: producer,
     dlqTopic: config.dlqTopic,

@@ -25,7 +25,13 @@ export interface SluiceConfig {
     readonly ssl: boolean;
     readonly sasl: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | null;
   };
-  readonly decoding: { readonly schemas: 'auto' | 'embedded' | 'none'; readonly unavailableValuePlaceholder: string };
+  readonly decoding: {
+    readonly format: 'json' | 'avro';
+    readonly schemas: 'auto' | 'embedded' | 'none';
+    readonly unavailableValuePlaceholder: string;
+    /** Set when format is 'avro'. */
+    readonly schemaRegistry: { readonly url: string; readonly username?: string; readonly password?: string; readonly caFile?: string } | null;
+  };
   readonly dlqTopic: string;
   readonly naming: { readonly rule: 'source' | 'table' | 'topic'; readonly prefix: string };
   readonly batch: { readonly minRows: number; readonly maxRows: number; readonly lingerMs: number };
@@ -80,6 +86,20 @@ function parseCoreSettings(env: Environment): CoreSettingValues {
   return values as CoreSettingValues;
 }
 
+function schemaRegistryOf(s: CoreSettingValues): SluiceConfig['decoding']['schemaRegistry'] {
+  if (s.SLUICE_VALUE_FORMAT !== 'avro') return null;
+  const url = s.SLUICE_SCHEMA_REGISTRY_URL;
+  if (url === undefined) throw new ConfigError('SLUICE_SCHEMA_REGISTRY_URL', 'is required when SLUICE_VALUE_FORMAT=avro');
+  if (s.SLUICE_SCHEMA_REGISTRY_PASSWORD !== undefined && s.SLUICE_SCHEMA_REGISTRY_USERNAME === undefined) {
+    throw new ConfigError('SLUICE_SCHEMA_REGISTRY_USERNAME', 'is required when SLUICE_SCHEMA_REGISTRY_PASSWORD is set');
+  }
+  return {
+    url,
+    ...(s.SLUICE_SCHEMA_REGISTRY_USERNAME !== undefined ? { username: s.SLUICE_SCHEMA_REGISTRY_USERNAME, password: s.SLUICE_SCHEMA_REGISTRY_PASSWORD ?? '' } : {}),
+    ...(s.SLUICE_SCHEMA_REGISTRY_CA_FILE !== undefined ? { caFile: s.SLUICE_SCHEMA_REGISTRY_CA_FILE } : {}),
+  };
+}
+
 export function loadConfig(env: Environment): SluiceConfig {
   const s = parseCoreSettings(env);
   const topics = resolveTopics(s.SLUICE_TOPICS, s.SLUICE_TOPIC_PATTERN);
@@ -113,7 +133,12 @@ export function loadConfig(env: Environment): SluiceConfig {
       ssl: s.SLUICE_KAFKA_SSL,
       sasl,
     },
-    decoding: { schemas: s.SLUICE_JSON_SCHEMAS, unavailableValuePlaceholder: s.SLUICE_UNAVAILABLE_VALUE_PLACEHOLDER },
+    decoding: {
+      format: s.SLUICE_VALUE_FORMAT,
+      schemas: s.SLUICE_JSON_SCHEMAS,
+      unavailableValuePlaceholder: s.SLUICE_UNAVAILABLE_VALUE_PLACEHOLDER,
+      schemaRegistry: schemaRegistryOf(s),
+    },
     dlqTopic: s.SLUICE_DLQ_TOPIC ?? `${groupId}.dlq`,
     naming: { rule: s.SLUICE_TABLE_NAMING, prefix: s.SLUICE_TABLE_PREFIX },
     batch: { minRows: s.SLUICE_BATCH_MIN_ROWS, maxRows: s.SLUICE_BATCH_MAX_ROWS, lingerMs: s.SLUICE_BATCH_LINGER_MS },
