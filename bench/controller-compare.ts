@@ -2,8 +2,8 @@
  * Benchmark: the adaptive controller against the article's two static settings, on the real
  * PostgreSQL path (real broker, real sluice service, real server).
  *
- *   node --import tsx bench/controller-compare.ts [--events 300000] [--systems adaptive,fixed-1000,fixed-10000]
- *        [--cpu-prof adaptive] [--out bench/results/controller-compare.json]
+ *   node --import tsx bench/controller-compare.ts [--events 300000] [--repeat 1] [--systems adaptive,fixed-1000,fixed-10000]
+ *        [--cpu-prof adaptive] [--trace DIR] [--out bench/results/controller-compare.json]
  *
  * One backlog (generated Debezium events, measurements shape, 4 partitions, wall-clock source
  * times) is produced first; each system then sinks all of it once, side by side:
@@ -12,6 +12,9 @@
  *   fixed-10000  SLUICE_ADAPTIVE=false, SLUICE_FIXED_BATCH_ROWS=10000, SLUICE_FIXED_CONCURRENCY=2
  * Each run is `sluice run` in its own child process (so RSS and CPU are its own), with its own
  * consumer group and its own empty database, and every other setting at the service default.
+ * With --repeat N the systems take turns N times (load from other work on the machine spreads
+ * over all of them); `runs` then holds each system's median run (by events/s), `all_runs` every
+ * run, and the ratios compare the medians.
  *
  * Measured per run:
  *   seconds      from the first consumed record (sluice_events_consumed_total > 0, polled every
@@ -33,7 +36,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createWorkload, produceWorkload, verifyPostgres } from '../src/loadgen/index.ts';
+import type { ControllerSnapshot } from '../src/control/controller.ts';
 import {
+  fetchStatus,
   freePort,
   groupProgress,
   type MetricSample,
@@ -57,6 +62,7 @@ const SYSTEMS: Readonly<Record<string, Settings>> = {
 
 interface Run {
   readonly system: string;
+  readonly round: number;
   readonly config: Settings;
   readonly events: number;
   readonly seconds: number;
@@ -78,8 +84,12 @@ interface Run {
 const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '300000' },
+    /** Rounds over all systems, in turn (a, b, c, a, b, c, …); the summary takes each system's median run. */
+    repeat: { type: 'string', default: '1' },
     systems: { type: 'string', default: Object.keys(SYSTEMS).join(',') },
     'cpu-prof': { type: 'string', default: '' },
+    /** Directory for each run's log and a once-a-second /status timeline (what limited it). */
+    trace: { type: 'string', default: '' },
     out: { type: 'string', default: path.join(root, 'bench/results/controller-compare.json') },
   },
 });
@@ -122,7 +132,7 @@ function histogramQuantile(samples: readonly MetricSample[], name: string, q: nu
   return previous.le;
 }
 
-async function runSystem(system: string, topics: readonly string[], records: number, backlogReadyAt: number, workload: ReturnType<typeof createWorkload>): Promise<Run> {
+async function runSystem(system: string, round_: number, topics: readonly string[], records: number, backlogReadyAt: number, workload: ReturnType<typeof createWorkload>): Promise<Run> {
   const config = SYSTEMS[system];
   if (config === undefined) throw new Error(`unknown system ${system}; known: ${Object.keys(SYSTEMS).join(', ')}`);
   const database = await createUniqueDatabase(`sluice_bench_${system.replace('-', '_')}`);
@@ -162,6 +172,29 @@ async function runSystem(system: string, topics: readonly string[], records: num
       },
       { timeoutMs: 120_000, intervalMs: 100, describe: () => `${system}: nothing consumed; ${child.output().slice(-2_000)}` },
     );
+    const timeline: unknown[] = [];
+    let tracing = args.trace !== '';
+    const traceLoop = (async () => {
+      while (tracing) {
+        const status = await fetchStatus<{ controller: ControllerSnapshot; pausedPartitions: unknown[] }>(url).catch(() => null);
+        if (status !== null) {
+          const c = status.controller;
+          timeline.push({
+            t: round((Date.now() - firstConsumeAt) / 1000, 1),
+            batchSize: c.batchSize,
+            concurrency: c.concurrency,
+            inFlightWrites: c.inFlightWrites,
+            writeLatencyMs: c.writeLatencyMs,
+            inflightMiB: round(c.inflight.usedBytes / 1_048_576, 1),
+            paused: status.pausedPartitions.length,
+            bottleneck: c.bottleneck,
+            stages: c.stages?.stages.map((stage) => `${stage.name} ${stage.busyRatio.toFixed(2)}/${stage.backpressuredRatio.toFixed(2)}`),
+            lastChange: c.lastChange,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    })();
     let progress = await groupProgress(group, topics);
     await waitFor(
       async () => {
@@ -170,7 +203,14 @@ async function runSystem(system: string, topics: readonly string[], records: num
         return progress.committed === progress.end;
       },
       { timeoutMs: 3_600_000, intervalMs: 500, describe: () => `${system}: committed ${progress.committed}/${progress.end}` },
-    );
+    ).finally(() => {
+      tracing = false;
+    });
+    await traceLoop;
+    if (args.trace !== '') {
+      mkdirSync(args.trace, { recursive: true });
+      writeFileSync(path.join(args.trace, `${system}.timeline.json`), `${JSON.stringify(timeline, null, 1)}\n`);
+    }
     const cpu = cpuSeconds(pid) - cpuAtFirst;
     const rss = peakRssMib(pid);
     const samples = await scrapeMetrics(url);
@@ -183,10 +223,12 @@ async function runSystem(system: string, topics: readonly string[], records: num
     };
     const batches = metricSum(samples, 'sluice_batch_rows_count');
     const code = await child.kill('SIGTERM');
+    if (args.trace !== '') writeFileSync(path.join(args.trace, `${system}.log`), child.output());
     if (code !== 0) throw new Error(`sluice (${system}) did not stop cleanly: ${child.output().slice(-3_000)}`);
     const report = await withClient(database.url, (client) => verifyPostgres({ client, workload }));
     return {
       system,
+      round: round_,
       config,
       events: records,
       seconds: round(seconds, 2),
@@ -231,13 +273,16 @@ async function main(): Promise<void> {
   const backlogReadyAt = Date.now();
   process.stdout.write(`produced ${produced.records} records, ${(produced.bytes / 1_048_576).toFixed(0)} MiB in ${produced.seconds.toFixed(1)} s\n`);
 
-  const runs: Run[] = [];
+  const allRuns: Run[] = [];
+  const rounds = Math.max(1, Number(args.repeat));
   try {
-    for (const system of systems) {
-      process.stdout.write(`${system}: sinking …\n`);
-      const run = await runSystem(system, topics, produced.records, backlogReadyAt, workload);
-      runs.push(run);
-      process.stdout.write(`${system}: ${run.events_per_s} events/s over ${run.seconds} s, ${run.cpu_s} CPU s, peak RSS ${run.peak_rss_mib} MiB, target equal: ${run.target_equal}\n`);
+    for (let round_ = 1; round_ <= rounds; round_++) {
+      for (const system of systems) {
+        process.stdout.write(`${system} (round ${round_}/${rounds}): sinking …\n`);
+        const run = await runSystem(system, round_, topics, produced.records, backlogReadyAt, workload);
+        allRuns.push(run);
+        process.stdout.write(`${system}: ${run.events_per_s} events/s over ${run.seconds} s, ${run.cpu_s} CPU s, peak RSS ${run.peak_rss_mib} MiB, target equal: ${run.target_equal}\n`);
+      }
     }
   } finally {
     const admin = testKafka('sluice-bench-cleanup').admin();
@@ -246,6 +291,10 @@ async function main(): Promise<void> {
     await admin.disconnect();
   }
 
+  const runs = systems.map((system) => {
+    const sorted = allRuns.filter((run) => run.system === system).sort((a, b) => a.events_per_s - b.events_per_s);
+    return sorted[Math.floor((sorted.length - 1) / 2)]!;
+  });
   const rate = (system: string): number | undefined => runs.find((run) => run.system === system)?.events_per_s;
   const ratio = (other: string): number | null => {
     const adaptive = rate('adaptive');
@@ -253,7 +302,7 @@ async function main(): Promise<void> {
     return adaptive === undefined || fixed === undefined ? null : round(adaptive / fixed, 2);
   };
   const result = {
-    scenario: `sink one backlog of ${produced.records} Kafka records (${events} Debezium change events + tombstones, measurements shape, ~${Math.round(produced.bytes / produced.records)} B each, 4 partitions) into PostgreSQL 15 with sluice, once per system; service defaults otherwise (128 MiB in-flight, kafkajs)`,
+    scenario: `sink one backlog of ${produced.records} Kafka records (${events} Debezium change events + tombstones, measurements shape, ~${Math.round(produced.bytes / produced.records)} B each, 4 partitions) into PostgreSQL 15 with sluice, ${rounds} run(s) per system taking turns; service defaults otherwise (128 MiB in-flight, kafkajs)`,
     date,
     machine: {
       cores: os.cpus().length,
@@ -272,14 +321,15 @@ async function main(): Promise<void> {
       cpu_s: 'user+system CPU of the sluice child over the same span as seconds',
     },
     runs,
+    all_runs: allRuns,
     ratios: { adaptive_vs_fixed_1000: ratio('fixed-1000'), adaptive_vs_fixed_10000: ratio('fixed-10000') },
   };
   mkdirSync(path.dirname(args.out), { recursive: true });
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
 
   const header = ['system', 'events/s', 'seconds', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'CPU s', 'batches', 'mean rows', 'final batch', 'final conc', 'equal'];
-  const rows = runs.map((run) => [
-    run.system,
+  const rows = allRuns.map((run) => [
+    `${run.system}${rounds > 1 ? ` #${run.round}` : ''}`,
     String(run.events_per_s),
     String(run.seconds),
     String(run.p50_ms ?? '-'),
@@ -294,8 +344,8 @@ async function main(): Promise<void> {
   ]);
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index]!.length)));
   for (const row of [header, ...rows]) process.stdout.write(`${row.map((cell, index) => cell.padStart(widths[index]!)).join('  ')}\n`);
-  process.stdout.write(`ratios: ${JSON.stringify(result.ratios)}\nwritten to ${path.relative(root, args.out)}\n`);
-  if (runs.some((run) => !run.target_equal)) process.exitCode = 1;
+  process.stdout.write(`ratios (medians): ${JSON.stringify(result.ratios)}\nwritten to ${path.relative(root, args.out)}\n`);
+  if (allRuns.some((run) => !run.target_equal)) process.exitCode = 1;
 }
 
 await main();
