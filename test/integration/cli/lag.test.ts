@@ -139,6 +139,16 @@ describe('sluice lag', () => {
     }
   });
 
+  test('--watch --json prints one report per sample, the partitions each time', async () => {
+    const output = capturedOutput();
+    const code = await main(['lag', '--group', group, '--topic', topic.topic, '--watch', '--json', '--iterations', '3', '--interval', '200'], env, output);
+    assert.equal(code, 0, output.stderr.join('\n'));
+    assert.equal(output.stdout.length, 3);
+    const reports = output.stdout.map((line) => JSON.parse(line) as LagReport);
+    assert.deepEqual(reports.map((r) => r.samples), [1, 2, 3]);
+    for (const report of reports) assert.equal(report.partitions.length, topic.partitions);
+  });
+
   test('a missing group is a usage error (exit 2) naming the option', async () => {
     const output = capturedOutput();
     assert.equal(await main(['lag'], env, output), 2);
