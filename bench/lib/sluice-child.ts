@@ -1,0 +1,163 @@
+/**
+ * One sluice system in a benchmark: `sluice run` as a child process (so its CPU and peak RSS
+ * are its own, read from /proc) with its own consumer group, its own empty database and the
+ * given setting overrides, measured until the group has committed every record (or for a
+ * fixed time), then stopped with SIGTERM.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, type MetricSample, metricSum, postgresSinkSettings, type Settings, scrapeMetrics } from '../../test/support/sluice-harness.ts';
+import { createUniqueDatabase, type TestDatabase, uniqueName } from '../../test/support/services.ts';
+import { GroupOffsets } from './group-offsets.ts';
+import { cpuDelta, cpuSecondsOf, peakRssMiB, postgresCpuSeconds } from './proc.ts';
+import { histogramQuantile } from './quantiles.ts';
+import { benchRoot, round } from './result.ts';
+
+export interface SluiceRunOptions {
+  /** Names the group and database. */
+  readonly label: string;
+  readonly topics: readonly string[];
+  readonly overrides: Settings;
+  /** 'drain': until every record is committed; a number: stop this many seconds after the first record consumed. */
+  readonly until: 'drain' | number;
+  /** Write a V8 CPU profile of the child into this folder. */
+  readonly cpuProfileDir?: string;
+  /** Called after the database exists and before sluice starts (e.g. to prepare the target). */
+  readonly prepare?: (database: TestDatabase) => Promise<void>;
+  /** Called every poll (~100 ms) with the committed offsets per partition and the time they were read. */
+  readonly onPoll?: (committed: ReadonlyMap<string, number>, atMs: number) => void;
+  /** Stop polling when this returns true (after the `until` condition is otherwise not yet met). */
+  readonly stopWhen?: () => boolean;
+  readonly timeoutMs?: number;
+}
+
+export interface SluiceRunMeasurement {
+  /** First record consumed (sluice_events_consumed_total > 0) → the end condition (every record committed, or the time elapsed). */
+  readonly seconds: number;
+  /** Kafka records committed at the end. */
+  readonly records: number;
+  readonly startedAtMs: number;
+  readonly firstConsumedAtMs: number;
+  readonly endedAtMs: number;
+  readonly peakRssMiB: number;
+  readonly cpuSeconds: number;
+  readonly postgresCpuSeconds: number;
+  readonly writeP50Ms: number | null;
+  readonly writeP99Ms: number | null;
+  readonly batches: number;
+  readonly meanBatchRows: number;
+  readonly writeErrors: number;
+  readonly profileFile: string | null;
+  readonly database: TestDatabase;
+  readonly samples: readonly MetricSample[];
+}
+
+const SLUICE_BIN = path.join(benchRoot, 'bin/sluice.mjs');
+const POSTMASTER_PID = path.join(benchRoot, '.services/postgres/data/postmaster.pid');
+
+export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMeasurement> {
+  const database = await createUniqueDatabase(`sluice_bench_${options.label.replaceAll('-', '_')}`);
+  await options.prepare?.(database);
+  const group = uniqueName(`bench-${options.label}`);
+  const port = await freePort();
+  if (options.cpuProfileDir !== undefined) mkdirSync(options.cpuProfileDir, { recursive: true });
+  const settings: Settings = {
+    ...postgresSinkSettings({ topics: options.topics, databaseUrl: database.url, group }),
+    SLUICE_HTTP_PORT: String(port),
+    SLUICE_COMMIT_INTERVAL_MS: '1000',
+    SLUICE_LAG_SAMPLE_INTERVAL_MS: '5000',
+    SLUICE_LOG_LEVEL: 'warn',
+    ...options.overrides,
+  };
+  const offsets = new GroupOffsets(group, options.topics);
+  await offsets.connect();
+  const pgBefore = postgresCpuSeconds(POSTMASTER_PID);
+  const startedAtMs = Date.now();
+  const nodeArgs = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, SLUICE_BIN, 'run'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...settings },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('sluice did not start');
+  const metricsUrl = `http://127.0.0.1:${port}`;
+  let firstConsumedAtMs = 0;
+  let committedTotal = 0;
+  let endedAtMs = 0;
+  const deadline = startedAtMs + (options.timeoutMs ?? 1_800_000);
+  try {
+    const ends = await offsets.ends();
+    let endTotal = 0;
+    for (const value of ends.values()) endTotal += value;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sluice (${options.label}) exited: ${output.slice(-3_000)}`);
+      if (Date.now() > deadline) throw new Error(`sluice (${options.label}): committed ${committedTotal}/${endTotal} at the deadline`);
+      if (firstConsumedAtMs === 0) {
+        const samples = await scrapeMetrics(metricsUrl).catch(() => [] as MetricSample[]);
+        if (metricSum(samples, 'sluice_events_consumed_total') > 0) firstConsumedAtMs = Date.now();
+      }
+      const committed = await offsets.committed();
+      const now = Date.now();
+      committedTotal = 0;
+      for (const value of committed.values()) committedTotal += value;
+      options.onPoll?.(committed, now);
+      if (options.stopWhen !== undefined) {
+        if (options.stopWhen()) break;
+      } else if (options.until === 'drain') {
+        if (committedTotal >= endTotal) break;
+      } else if (firstConsumedAtMs > 0 && now - firstConsumedAtMs >= options.until * 1000) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    endedAtMs = Date.now();
+    const cpuSeconds = cpuSecondsOf(pid);
+    const rss = peakRssMiB(pid);
+    const pgAfter = postgresCpuSeconds(POSTMASTER_PID);
+    const samples = await scrapeMetrics(metricsUrl).catch(() => [] as MetricSample[]);
+    const batches = metricSum(samples, 'sluice_batch_rows_count');
+    const write = (q: number): number | null => {
+      const seconds = histogramQuantile(samples, 'sluice_write_latency_seconds', q);
+      return seconds === null ? null : round(seconds * 1000, 1);
+    };
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+    return {
+      seconds: (endedAtMs - firstConsumedAtMs) / 1000,
+      records: committedTotal,
+      startedAtMs,
+      firstConsumedAtMs,
+      endedAtMs,
+      peakRssMiB: round(rss, 1),
+      cpuSeconds: round(cpuSeconds, 1),
+      postgresCpuSeconds: round(cpuDelta(pgBefore, pgAfter), 1),
+      writeP50Ms: write(0.5),
+      writeP99Ms: write(0.99),
+      batches,
+      meanBatchRows: batches === 0 ? 0 : round(metricSum(samples, 'sluice_batch_rows_sum') / batches, 0),
+      writeErrors: metricSum(samples, 'sluice_write_errors_total'),
+      profileFile: options.cpuProfileDir === undefined ? null : mainThreadProfile(options.cpuProfileDir, pid),
+      database,
+      samples,
+    };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await offsets.close();
+  }
+}
+
+/** The main thread's profile of `pid` is its largest (tsx's loader thread writes a second, idle one). */
+function mainThreadProfile(folder: string, pid: number): string | null {
+  const files = readdirSync(folder)
+    .filter((name) => name.endsWith('.cpuprofile') && name.includes(`.${pid}.`))
+    .map((name) => path.join(folder, name))
+    .sort((a, b) => statSync(b).size - statSync(a).size);
+  return files[0] ?? null;
+}

@@ -1,0 +1,278 @@
+/**
+ * pg-throughput: one backlog of generated Debezium events (measurements table, 4 partitions)
+ * sunk into PostgreSQL 15 upserts by each system in turn, side by side in one run:
+ *   sluice-adaptive      the default service (adaptive batch size and concurrency)
+ *   sluice-fixed-1000    SLUICE_ADAPTIVE=false, batch 1,000, concurrency 1
+ *   sluice-naive         SLUICE_ADAPTIVE=false, batch 1, concurrency 1 (a transaction per row):
+ *                        measured on a slice (its first `naiveSeconds` after the first commit)
+ *   debezium-jdbc-default / debezium-jdbc-tuned   Debezium's JDBC sink connector in a Kafka
+ *                        Connect 4.3.1 standalone worker, upsert + delete, default batch.size
+ *                        (500) and a tuned one (with max.poll.records raised to match)
+ *   copy-ceiling         the same change events from a CSV file: COPY → staging → upsert, no Kafka
+ *   raw-consume          kafkajs reading every record, nothing decoded or written
+ *   sluice-adaptive-profiled  the adaptive run again under `node --cpu-prof` (not in the ratios)
+ * Each system gets its own group and its own empty database; the target is checked against the
+ * generator's expected state after every full run.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createWorkload, verifyPostgres, type Workload } from '../../src/loadgen/index.ts';
+import { withClient } from '../../test/support/sluice-harness.ts';
+import { createUniqueDatabase, uniqueName } from '../../test/support/services.ts';
+import { deleteTopics, produceBacklog } from '../lib/backlog.ts';
+import { createTargetTable, loadCeiling, writeChangeFile } from '../lib/copy-ceiling.ts';
+import { summariseProfile } from '../lib/cpu-profile.ts';
+import { type ConnectWorker, connectorStatus, createConnector, DEBEZIUM_JDBC_VERSION, deleteConnector, startConnectWorker } from '../lib/debezium-jdbc.ts';
+import { GroupOffsets } from '../lib/group-offsets.ts';
+import { machineInfo } from '../lib/machine.ts';
+import { cpuSecondsOf, peakRssMiB } from '../lib/proc.ts';
+import { rawConsume } from '../lib/raw-consume.ts';
+import { type BenchResult, type BenchRun, benchRoot, ratio, round } from '../lib/result.ts';
+import { runSluice } from '../lib/sluice-child.ts';
+import type { ScenarioOptions } from './scenario.ts';
+
+const SEED = 20_261_125;
+const PARTITIONS = 4;
+const TUNED_BATCH = 5000;
+
+function makeWorkload(events: number, topicPrefix: string): Workload {
+  return createWorkload({ seed: SEED, tables: ['measurements'], events, partitions: PARTITIONS, topicPrefix });
+}
+
+export async function pgThroughput(options: ScenarioOptions): Promise<BenchResult> {
+  const events = options.events ?? 200_000;
+  const naiveSeconds = options.sliceSeconds ?? 30;
+  const debeziumLimitSeconds = options.limitSeconds ?? 240;
+  const machine = machineInfo();
+  const date = new Date().toISOString();
+  const notes: string[] = [];
+  const topicPrefix = uniqueName('bench-pg');
+  const workload = makeWorkload(events, topicPrefix);
+  const table = workload.tableDefinitions()[0]!;
+  const topics = workload.topics().map((spec) => spec.topic);
+  process.stdout.write(`pg-throughput: producing ${events} events (measurements, ${PARTITIONS} partitions) …\n`);
+  const produced = await produceBacklog(workload, { progressIntervalMs: 15_000, onProgress: (p) => process.stdout.write(`  ${p.elapsedSeconds.toFixed(0)} s: ${p.records} records\n`) });
+  const stats = workload.stats();
+  const changeEvents = stats.changeEvents;
+  const eventsPerRecord = changeEvents / produced.records;
+  process.stdout.write(`  produced ${produced.records} records (${changeEvents} change events + tombstones), ${(produced.bytes / 2 ** 20).toFixed(0)} MiB in ${produced.seconds.toFixed(1)} s with ${produced.client}\n`);
+  const runs: BenchRun[] = [];
+  const push = (run: BenchRun): void => {
+    runs.push(run);
+    process.stdout.write(`  ${run.system}: ${run.events_per_s} events/s (${run.events} events in ${run.seconds} s)\n`);
+  };
+  const verify = async (url: string): Promise<boolean> => (await withClient(url, (client) => verifyPostgres({ client, workload }))).equal;
+
+  try {
+    // Raw consume first: the broker's page cache is as warm for it as for the systems after it.
+    const raw = await rawConsume(topics);
+    push({
+      system: 'raw-consume',
+      config: { client: 'kafkajs', decode: false, write: false },
+      events: round(raw.records * eventsPerRecord),
+      seconds: round(raw.seconds, 2),
+      events_per_s: round((raw.records * eventsPerRecord) / raw.seconds),
+      records_per_s: round(raw.records / raw.seconds),
+      mib_per_s: round(raw.bytes / 2 ** 20 / raw.seconds, 1),
+      p50_ms: null,
+      p99_ms: null,
+      peak_rss_mib: null,
+      cpu_s: round(raw.cpuSeconds, 1),
+    });
+
+    const sluiceSystems: { system: string; overrides: Record<string, string>; until: 'drain' | number; profile?: boolean }[] = [
+      { system: 'sluice-adaptive', overrides: { SLUICE_ADAPTIVE: 'true' }, until: 'drain' },
+      { system: 'sluice-fixed-1000', overrides: { SLUICE_ADAPTIVE: 'false', SLUICE_FIXED_BATCH_ROWS: '1000', SLUICE_FIXED_CONCURRENCY: '1' }, until: 'drain' },
+      { system: 'sluice-naive', overrides: { SLUICE_ADAPTIVE: 'false', SLUICE_FIXED_BATCH_ROWS: '1', SLUICE_FIXED_CONCURRENCY: '1', SLUICE_BATCH_MIN_ROWS: '1', SLUICE_BATCH_LINGER_MS: '1' }, until: naiveSeconds },
+    ];
+    if (options.profile) sluiceSystems.push({ system: 'sluice-adaptive-profiled', overrides: { SLUICE_ADAPTIVE: 'true' }, until: 'drain', profile: true });
+    const profileDir = path.join(benchRoot, 'bench/results/profiles/pg-throughput');
+    if (options.profile) rmSync(profileDir, { recursive: true, force: true });
+    for (const spec of sluiceSystems) {
+      process.stdout.write(`  ${spec.system}: sinking${spec.until === 'drain' ? '' : ` for ${spec.until} s`} …\n`);
+      const measured = await runSluice({ label: spec.system, topics, overrides: spec.overrides, until: spec.until, ...(spec.profile ? { cpuProfileDir: profileDir } : {}) });
+      try {
+        const full = spec.until === 'drain';
+        const equal = full ? await verify(measured.database.url) : null;
+        const eventCount = measured.records * eventsPerRecord;
+        push({
+          system: spec.system,
+          config: { ...spec.overrides, kafka_client: 'kafkajs', slice: full ? null : `first ${spec.until} s after the first record consumed` },
+          events: round(eventCount),
+          seconds: round(measured.seconds, 2),
+          events_per_s: round(eventCount / measured.seconds),
+          records_per_s: round(measured.records / measured.seconds),
+          p50_ms: measured.writeP50Ms,
+          p99_ms: measured.writeP99Ms,
+          peak_rss_mib: measured.peakRssMiB,
+          cpu_s: measured.cpuSeconds,
+          postgres_cpu_s: measured.postgresCpuSeconds,
+          batches: measured.batches,
+          mean_batch_rows: measured.meanBatchRows,
+          write_errors: measured.writeErrors,
+          target_equals_expected: equal,
+          ...(measured.profileFile === null ? {} : { profile: summariseProfile(measured.profileFile) }),
+        });
+      } finally {
+        await measured.database.drop();
+      }
+    }
+
+    // The ceiling: same change events, decoded once into a file (not timed), loaded without Kafka.
+    const ceilingWorkload = makeWorkload(events, topicPrefix);
+    const scratch = path.join(os.tmpdir(), `sluice-bench-${process.pid}`);
+    mkdirSync(scratch, { recursive: true });
+    const file = path.join(scratch, 'changes.csv');
+    const rows = await writeChangeFile(ceilingWorkload, table, file);
+    const ceilingDb = await createUniqueDatabase('sluice_bench_ceiling');
+    try {
+      await withClient(ceilingDb.url, (client) => createTargetTable(client, table));
+      const seconds = await loadCeiling(ceilingDb.url, table, file);
+      const equal = (await withClient(ceilingDb.url, (client) => verifyPostgres({ client, workload: ceilingWorkload }))).equal;
+      push({
+        system: 'copy-ceiling',
+        config: { path: 'CSV file → COPY into unlogged staging → DELETE of final deletes + INSERT … ON CONFLICT DO UPDATE of the last image per key, one transaction', kafka: false },
+        events: rows,
+        seconds: round(seconds, 2),
+        events_per_s: round(rows / seconds),
+        p50_ms: null,
+        p99_ms: null,
+        peak_rss_mib: null,
+        cpu_s: null,
+        target_equals_expected: equal,
+      });
+    } finally {
+      await ceilingDb.drop();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+
+    // Debezium's JDBC sink, default and tuned batch.size, in one worker of our own.
+    let worker: ConnectWorker | null = null;
+    try {
+      process.stdout.write(`  starting Kafka Connect 4.3.1 with Debezium JDBC sink ${DEBEZIUM_JDBC_VERSION} …\n`);
+      worker = await startConnectWorker();
+      const variants: { system: string; extra: Record<string, string> }[] = [
+        { system: 'debezium-jdbc-default', extra: {} },
+        { system: 'debezium-jdbc-tuned', extra: { 'batch.size': String(TUNED_BATCH), 'consumer.override.max.poll.records': String(TUNED_BATCH) } },
+      ];
+      for (const variant of variants) {
+        push(await runJdbcSink(worker, variant.system, variant.extra, topics, table, eventsPerRecord, debeziumLimitSeconds, verify));
+      }
+    } catch (error) {
+      notes.push(`Debezium JDBC sink not measured: ${String(error).slice(0, 500)}`);
+      process.stdout.write(`  Debezium JDBC sink not measured: ${String(error)}\n`);
+    } finally {
+      await worker?.stop();
+    }
+  } finally {
+    await deleteTopics(topics);
+  }
+
+  const rate = (system: string): number | null => runs.find((run) => run.system === system)?.events_per_s ?? null;
+  const sluice = rate('sluice-adaptive');
+  const ratios = {
+    sluice_vs_debezium_jdbc_default: ratio(sluice, rate('debezium-jdbc-default')),
+    sluice_vs_debezium_jdbc_tuned: ratio(sluice, rate('debezium-jdbc-tuned')),
+    sluice_vs_naive: ratio(sluice, rate('sluice-naive')),
+    sluice_vs_fixed_1000: ratio(sluice, rate('sluice-fixed-1000')),
+    sluice_share_of_ceiling: ratio(sluice, rate('copy-ceiling')),
+    sluice_share_of_raw_consume: ratio(sluice, rate('raw-consume')),
+  };
+  const target = (goal: string, measured: number | null, threshold: number) => ({ goal, measured, met: measured === null ? null : measured >= threshold });
+  return {
+    scenario: 'pg-throughput',
+    description: `${changeEvents} Debezium change events (+${stats.tombstones} tombstones = ${produced.records} Kafka records, ~${Math.round(produced.bytes / produced.records)} B each, JSON with schemas) of one measurements table (7 columns), ${PARTITIONS} partitions, mix ${stats.inserts} c / ${stats.updates} u / ${stats.deletes} d (${stats.keyChanges} key changes), into PostgreSQL 15 upserts`,
+    date,
+    machine,
+    metrics: {
+      events: 'change events (c/u/d; tombstones not counted); for Kafka-fed systems the committed records × change events per record',
+      seconds: 'Kafka-fed systems: first offset commit of the group → every record committed (or the slice); copy-ceiling: COPY + apply; raw-consume: first batch → last record',
+      p50_ms_p99_ms: 'sluice: one batch write attempt (sluice_write_latency_seconds histogram, interpolated); not measured for the others',
+      peak_rss_mib: 'VmHWM of the system\'s own process (sluice child; the Connect worker — shared by both Debezium runs, so the tuned run shows the peak of both)',
+      cpu_s: 'user+system CPU of that process from its start to the end of the measurement (start-up included)',
+    },
+    runs,
+    ratios,
+    targets: {
+      sluice_vs_debezium_jdbc_default: target('≥ 5×', ratios.sluice_vs_debezium_jdbc_default, 5),
+      sluice_vs_naive: target('≥ 30×', ratios.sluice_vs_naive, 30),
+      sluice_share_of_ceiling: target('≥ 0.5 of the ceiling', ratios.sluice_share_of_ceiling, 0.5),
+    },
+    notes: [
+      `Produced with the ${produced.client} client in ${produced.seconds.toFixed(0)} s (not part of any figure).`,
+      `The naive sink (batch 1, concurrency 1) is measured on a ${naiveSeconds} s slice and reported as a rate.`,
+      `Debezium JDBC sink ${DEBEZIUM_JDBC_VERSION}: 3.6.1.Final is not published on Maven Central. A run still going after ${debeziumLimitSeconds} s is stopped and reported as the rate over that slice.`,
+      ...notes,
+    ],
+  };
+}
+
+async function runJdbcSink(
+  worker: ConnectWorker,
+  system: string,
+  extra: Record<string, string>,
+  topics: readonly string[],
+  table: ReturnType<Workload['tableDefinitions']>[number],
+  eventsPerRecord: number,
+  limitSeconds: number,
+  verify: (url: string) => Promise<boolean>,
+): Promise<BenchRun> {
+  const database = await createUniqueDatabase(`sluice_bench_${system.replaceAll('-', '_')}`);
+  const name = uniqueName(system);
+  const offsets = new GroupOffsets(`connect-${name}`, topics);
+  await offsets.connect();
+  try {
+    await withClient(database.url, (client) => createTargetTable(client, table));
+    const jdbcUrl = `jdbc:postgresql://127.0.0.1:${new URL(database.url).port || '5433'}/${database.name}`;
+    const cpuBefore = cpuSecondsOf(worker.pid);
+    process.stdout.write(`  ${system}: sinking …\n`);
+    await createConnector(worker, { name, topics, jdbcUrl, table: `${table.schema}.${table.name}`, extra });
+    const { end } = await offsets.totals();
+    let first = 0;
+    let firstAt = 0;
+    let committed = 0;
+    let lastReport = Date.now();
+    const deadline = Date.now() + limitSeconds * 1000 + 120_000;
+    for (;;) {
+      committed = (await offsets.totals()).committed;
+      const now = Date.now();
+      if (firstAt === 0 && committed > 0) {
+        firstAt = now;
+        first = committed;
+      }
+      if (committed >= end) break;
+      if (firstAt > 0 && now - firstAt > limitSeconds * 1000) break;
+      if (now - lastReport > 10_000) {
+        const status = await connectorStatus(worker, name);
+        if (status.tasks.some((task) => task.state === 'FAILED')) throw new Error(`${system} task failed: ${status.tasks.map((task) => task.trace ?? '').join('\n').slice(0, 1500)}`);
+        process.stdout.write(`    ${committed}/${end} committed\n`);
+        lastReport = now;
+      }
+      if (now > deadline) throw new Error(`${system}: nothing committed within the deadline (${committed}/${end})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const endedAt = Date.now();
+    const cpu = cpuSecondsOf(worker.pid) - cpuBefore;
+    await deleteConnector(worker, name);
+    const full = committed >= end;
+    const records = committed - first;
+    const seconds = (endedAt - firstAt) / 1000;
+    return {
+      system,
+      config: { connector: `io.debezium:debezium-connector-jdbc:${DEBEZIUM_JDBC_VERSION}`, worker: 'Kafka Connect 4.3.1 standalone, 1 task', 'insert.mode': 'upsert', 'delete.enabled': 'true', 'batch.size': extra['batch.size'] ?? '500 (default)', 'max.poll.records': extra['consumer.override.max.poll.records'] ?? '500 (default)', slice: full ? null : `first ${limitSeconds} s after the first commit` },
+      events: round(records * eventsPerRecord),
+      seconds: round(seconds, 2),
+      events_per_s: round((records * eventsPerRecord) / seconds),
+      records_per_s: round(records / seconds),
+      p50_ms: null,
+      p99_ms: null,
+      peak_rss_mib: round(peakRssMiB(worker.pid), 1),
+      cpu_s: round(cpu, 1),
+      target_equals_expected: full ? await verify(database.url) : null,
+    };
+  } finally {
+    await offsets.close();
+    await database.drop();
+  }
+}
