@@ -26,6 +26,8 @@ export interface SluiceRunOptions {
   readonly cpuProfileDir?: string;
   /** Called after the database exists and before sluice starts (e.g. to prepare the target). */
   readonly prepare?: (database: TestDatabase) => Promise<void>;
+  /** Called with the child's pid once it is spawned. */
+  readonly onStart?: (pid: number) => void;
   /** Called every poll (~100 ms) with the committed offsets per partition and the time they were read. */
   readonly onPoll?: (committed: ReadonlyMap<string, number>, atMs: number) => void;
   /** Stop polling when this returns true (after the `until` condition is otherwise not yet met). */
@@ -88,6 +90,7 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
   child.stderr?.on('data', keep);
   const pid = child.pid;
   if (pid === undefined) throw new Error('sluice did not start');
+  options.onStart?.(pid);
   const metricsUrl = `http://127.0.0.1:${port}`;
   let firstConsumedAtMs = 0;
   let committedTotal = 0;
