@@ -26,6 +26,12 @@ export interface ConformanceCapabilities {
   readonly unsupportedGolden?: ReadonlyMap<string, string>;
   /** Maps an expected value to what the destination legitimately stores (e.g. coarser time precision). */
   readonly normaliseExpected?: (type: LogicalType, value: Value) => Value;
+  /**
+   * Cases the destination's test server cannot run (e.g. an emulator without ALTER TABLE), by the
+   * start of the case's title, with the reason. The suite reports them as skipped with the reason;
+   * the destination's docs must say the same.
+   */
+  readonly unsupportedCases?: ReadonlyMap<string, string>;
 }
 
 export interface ConformanceHarness {
