@@ -104,6 +104,9 @@ const VALUE_ERROR = /invalid (numeric|bignumeric|bignum|int64|float64|date|time|
 /** Load-job data errors (the staged file). */
 const DATA_ERROR = /error while reading data|could not (parse|convert)|json parsing error|invalid .* value|out of range|cannot (convert|be parsed)|array cannot have a null element/i;
 
+/** The emulator's messages for a value it cannot convert (load file or query). */
+const EMULATOR_VALUE_ERROR = /failed to convert \S+ to [\w.]+ type|strconv\.Parse\w+: parsing .*: invalid syntax|parsing time .*(out of range|cannot parse)|invalid character '|unexpected end of JSON input/i;
+
 const FATAL_HINT_NOT_FOUND = 'the project or dataset does not exist or the credentials cannot see it: check SLUICE_BIGQUERY_PROJECT and SLUICE_BIGQUERY_DATASET';
 const FATAL_HINT_ACCESS =
   'the credentials lack a permission sluice needs (bigquery.datasets.get, bigquery.tables.create/get/updateData/update/delete, bigquery.jobs.create): grant roles/bigquery.dataEditor on the dataset and roles/bigquery.jobUser on the project';
@@ -123,6 +126,9 @@ function classifyByReason(reason: string, message: string): Classification | nul
       return classification('retryable', 'backend_error');
     case 'internalError':
     case 'jobInternalError':
+      // goccy/bigquery-emulator reports every failure as jobInternalError; a value it cannot
+      // convert is recognisable by its message (recorded in test/unit/bigquery/errors.test.ts).
+      if (EMULATOR_VALUE_ERROR.test(message)) return classification('poison', 'invalid_value');
       return classification('retryable', 'internal_error');
     case 'timeout':
       return classification('retryable', 'timeout');
@@ -134,7 +140,7 @@ function classifyByReason(reason: string, message: string): Classification | nul
     case 'duplicate':
       return classification('retryable', 'duplicate', { forgetTable: true });
     case 'notFound':
-      if (/not found: (table|job)/i.test(message)) return classification('retryable', 'table_not_found', { forgetTable: true });
+      if (/not found: (table|job)|(table|job) \S+ is not found/i.test(message)) return classification('retryable', 'table_not_found', { forgetTable: true });
       return classification('fatal', 'not_found', { hint: FATAL_HINT_NOT_FOUND });
     case 'accessDenied':
       return classification('fatal', 'access_denied', { hint: FATAL_HINT_ACCESS });

@@ -148,11 +148,14 @@ export function stagingFields(layout: StagingLayout): BigQueryField[] {
   return fields;
 }
 
-/** The staged value as the target column's type: JSON text is parsed here, everything else is loaded typed. */
+/** The staged value as the target column's type: JSON text is parsed and base64 decoded here, everything else is loaded typed. */
 function stagedValue(staged: StagedColumn): string {
   const value = `s.${quoteIdentifier(staged.valueName)}`;
   const { scalar, repeated } = columnType(staged.column.source.type);
-  return scalar.type === 'JSON' && !repeated ? `PARSE_JSON(${value})` : value;
+  const convert = scalar.type === 'JSON' ? 'PARSE_JSON' : scalar.type === 'BYTES' ? 'FROM_BASE64' : null;
+  if (convert === null) return value;
+  if (!repeated) return `${convert}(${value})`;
+  return `ARRAY(SELECT ${convert}(e) FROM UNNEST(${value}) AS e WITH OFFSET AS o ORDER BY o)`;
 }
 
 export function mergeSql(target: TableRef, stage: TableRef, layout: StagingLayout): string {

@@ -15,7 +15,7 @@
  *                                BIGNUMERIC (the decimal text is kept exactly)
  *   string / enum / uuid / xml / bits / timetz / interval   STRING (exact text)
  *   json / struct                JSON
- *   bytes                        BYTES (base64 in the load file)
+ *   bytes                        BYTES (base64 in the load file, decoded by the MERGE)
  *   date                         DATE
  *   time                         TIME (microseconds; nanosecond digits are dropped)
  *   timestamp (no zone)          DATETIME (microseconds)
@@ -112,13 +112,17 @@ export function sqlType(type: LogicalType): string {
 }
 
 /**
- * The schema field of a target column. `staging` fields of JSON type are STRING: the load file
- * carries the JSON text, and the MERGE parses it (PARSE_JSON), so that a JSON `null` document and
- * a NULL column stay apart.
+ * Staging columns of these types are STRING and converted by the MERGE: JSON text is parsed there
+ * (PARSE_JSON), so a JSON `null` document and a NULL column stay apart; BYTES travel as base64
+ * text and are decoded there (FROM_BASE64), which BigQuery and the emulator do alike (the emulator
+ * loads base64 text into a BYTES column without decoding it).
  */
+export const CONVERTED_IN_MERGE: ReadonlySet<ScalarType['type']> = new Set(['JSON', 'BYTES']);
+
+/** The schema field of a target column, or with `staging` of its staging column. */
 export function bigQueryField(name: string, type: LogicalType, options: { required?: boolean; staging?: boolean } = {}): BigQueryField {
   const { scalar, repeated } = columnType(type);
-  const fieldType = options.staging === true && scalar.type === 'JSON' ? 'STRING' : scalar.type;
+  const fieldType = options.staging === true && CONVERTED_IN_MERGE.has(scalar.type) ? 'STRING' : scalar.type;
   return {
     name,
     type: fieldType,

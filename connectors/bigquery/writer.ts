@@ -29,11 +29,13 @@ import type { RowChange, RowFailure, TableBatch, TargetTable, WriteContext, Writ
 import { createBigQueryClient } from './client.ts';
 import type { BigQueryConfig } from './config.ts';
 import { classifyBigQueryError, toSinkError } from './errors.ts';
+import { startLoadJob } from './load-upload.ts';
 import {
   OP_COLUMN,
   OP_DELETE,
   OP_UPSERT,
   STAGING_PREFIX,
+  addColumnSql,
   type StagingLayout,
   type TableRef,
   type TargetColumn,
@@ -164,7 +166,13 @@ export class BigQueryWriter implements Writer {
       expirationTime: String(Date.now() + this.#config.stagingExpirationMs),
     });
     try {
-      const job = await loadNdjson(dataset, stage.table, lines);
+      const job = await startLoadJob(this.#bigquery, {
+        destination: stage,
+        fields: null,
+        ndjson: `${lines.join('\n')}\n`,
+        location: this.#config.location,
+        authenticate: this.#config.auth.kind !== 'none',
+      });
       await awaitJob(job);
     } catch (error) {
       this.#dropInBackground(stage);
@@ -241,10 +249,11 @@ export class BigQueryWriter implements Writer {
           { code: 'bigquery.missing_column' },
         );
       }
-      // New columns are NULLABLE (BigQuery cannot add a REQUIRED column to a table with rows).
-      const added = targetFields(missing.map((column) => ({ ...column, isKey: false })));
-      await table.setMetadata({ schema: { fields: [...fields, ...(added as TableField[])] } });
+      // ALTER TABLE rather than tables.patch: the emulator records a patched schema but its SQL
+      // does not see the new column. New columns are NULLABLE (BigQuery cannot add a REQUIRED
+      // column to a table with rows).
       for (const column of missing) {
+        await this.#query(addColumnSql(target, column));
         existing.add(column.name.toLowerCase());
         this.#logger.info({ event: 'bigquery-column-added', table: `${target.dataset}.${target.table}`, column: column.name }, 'added a column');
       }
@@ -271,23 +280,6 @@ async function readFields(table: ReturnType<Dataset['table']>): Promise<TableFie
     if ((error as { code?: unknown }).code === 404) return null;
     throw error;
   }
-}
-
-/** Starts a load job of newline-delimited JSON into an existing table and returns the job. */
-function loadNdjson(dataset: Dataset, table: string, lines: readonly string[]): Promise<Job> {
-  return new Promise<Job>((resolve, reject) => {
-    const stream = dataset.table(table).createWriteStream({
-      sourceFormat: 'NEWLINE_DELIMITED_JSON',
-      writeDisposition: 'WRITE_APPEND',
-      createDisposition: 'CREATE_NEVER',
-    });
-    stream.once('error', reject);
-    stream.once('job', (job: Job | null) => {
-      if (job === null) reject(new Error('the load request returned no job reference'));
-      else resolve(job);
-    });
-    stream.end(`${lines.join('\n')}\n`);
-  });
 }
 
 /** Waits for a job to finish; a job that ended with an error rejects with it (errors.ts reads it). */

@@ -3,8 +3,8 @@
  * raises them: ApiError (HTTP status in `code`, BigQuery ErrorProtos in `errors`), a failed job
  * (no `code`, the job status's errors), PartialFailureError of insertAll, auth and socket errors.
  * The reason/message texts are BigQuery's (docs "Error messages", "Troubleshoot quota errors",
- * DML concurrency); the emulator's own answers are recorded in
- * test/integration/bigquery/emulator-errors.test.ts.
+ * DML concurrency); the last case holds answers recorded from goccy/bigquery-emulator v0.8.1,
+ * which reports every failure with reason jobInternalError.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -145,5 +145,37 @@ describe('BigQuery error classification', () => {
       errors: [{ row: { id: 1 }, errors: [{ reason: 'invalid', location: 'amount', message: 'Invalid NUMERIC value: 123456.78' }] }],
     });
     assert.equal(classifyBigQueryError(partial).errorClass, 'poison');
+  });
+
+  it('answers recorded from goccy/bigquery-emulator v0.8.1', () => {
+    const uploadBadDate = apiError({
+      code: 400,
+      message: 'failed to convert eyJoZWFkZXIiOiJzdHJpbmciLCJib2R5IjoiMjAyMS0wMi0zMCJ9 to time.Time type',
+      errors: [{ reason: 'jobInternalError', location: '', message: 'failed to convert eyJoZWFkZXIiOiJzdHJpbmciLCJib2R5IjoiMjAyMS0wMi0zMCJ9 to time.Time type' }],
+    });
+    assert.equal(classifyBigQueryError(uploadBadDate).errorClass, 'poison');
+    const uploadBadInteger = apiError({
+      code: 400,
+      message: 'strconv.ParseInt: parsing "eyJoZWFkZXIiOiJzdHJpbmciLCJib2R5IjoiMTJ4In0=": invalid syntax',
+      errors: [{ reason: 'jobInternalError', location: '', message: 'strconv.ParseInt: parsing "eyJoZWFkZXIiOiJzdHJpbmciLCJib2R5IjoiMTJ4In0=": invalid syntax' }],
+    });
+    assert.equal(classifyBigQueryError(uploadBadInteger).errorClass, 'poison');
+    const mergeBadJson = jobError({
+      reason: 'jobInternalError',
+      message:
+        'failed to exec merge statement INSERT INTO `test_conformance_e22fa3_t21`(`id`,`doc`) SELECT `c0#4`,googlesqlite_parse_json(`c1#5`,"eyJoZWFkZXIiOiJzdHJpbmciLCJib2R5IjoiZXhhY3QifQ==") FROM googlesqlite_merge_s_only_set: sqlite3: SQL logic error: invalid character \' \' in string literal',
+    });
+    assert.equal(classifyBigQueryError(mergeBadJson).errorClass, 'poison');
+    const datasetMissing = apiError({ code: 404, message: 'dataset nope_missing is not found', errors: [{ reason: 'notFound', location: '', message: 'dataset nope_missing is not found' }] });
+    assert.equal(classifyBigQueryError(datasetMissing).errorClass, 'fatal');
+    const tableMissing = apiError({ code: 404, message: 'table nope is not found', errors: [{ reason: 'notFound', location: '', message: 'table nope is not found' }] });
+    assert.equal(classifyBigQueryError(tableMissing).errorClass, 'retryable');
+    const syntax = apiError({
+      code: 400,
+      message: 'failed to parse statements: failed to parse statement: Syntax error: Unexpected identifier "MERG" [at 1:1]',
+      errors: [{ reason: 'jobInternalError', location: '', message: 'failed to parse statements: failed to parse statement: Syntax error: Unexpected identifier "MERG" [at 1:1]' }],
+    });
+    // The emulator gives no invalidQuery: generated SQL it rejects is retried, not stopped (docs/bigquery.md).
+    assert.equal(classifyBigQueryError(syntax).errorClass, 'retryable');
   });
 });
