@@ -34,9 +34,17 @@ export const SOURCE_TYPE_PARAMETER = '__debezium.source.column.type';
 const SOURCE_LENGTH_PARAMETER = '__debezium.source.column.length';
 const DECIMAL_PRECISION_PARAMETER = 'connect.decimal.precision';
 
-/** PostgreSQL's ±infinity timestamps as the JDBC driver (and so Debezium) encodes them. */
-const TIMESTAMP_POSITIVE_INFINITY = 9_223_372_036_825_200_000n;
-const TIMESTAMP_NEGATIVE_INFINITY = -9_223_372_036_832_400_000n;
+/**
+ * PostgreSQL's ±infinity timestamps as Debezium encodes them, per unit: the JDBC driver's markers
+ * (PGStatement.DATE_POSITIVE/NEGATIVE_INFINITY) read as microseconds, written in the column's unit
+ * (Timestamp: milliseconds, MicroTimestamp: microseconds; NanoTimestamp: Long.MAX/MIN_VALUE).
+ * Seen in real Debezium 3.6.1 events (test/unit/cdc/real-debezium-3.6.test.ts).
+ */
+const TIMESTAMP_INFINITY: Readonly<Record<3 | 6 | 9, readonly [bigint, bigint]>> = {
+  3: [9_223_372_036_825_200n, -9_223_372_036_832_400n],
+  6: [9_223_372_036_825_200_000n, -9_223_372_036_832_400_000n],
+  9: [2n ** 63n - 1n, -(2n ** 63n)],
+};
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -163,11 +171,12 @@ function timeConverter(digits: 3 | 6 | 9): Converter {
 }
 
 function timestampConverter(digits: 3 | 6 | 9): Converter {
+  const [positiveInfinity, negativeInfinity] = TIMESTAMP_INFINITY[digits];
   return (raw, exact) => {
     const value = readInt64(raw, 'timestamp since epoch', exact);
     if (typeof value === 'bigint') {
-      if (value === TIMESTAMP_POSITIVE_INFINITY) return 'infinity';
-      if (value === TIMESTAMP_NEGATIVE_INFINITY) return '-infinity';
+      if (value === positiveInfinity) return 'infinity';
+      if (value === negativeInfinity) return '-infinity';
     }
     return formatEpochTimestamp(value, digits);
   };

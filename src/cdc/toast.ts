@@ -4,7 +4,7 @@
  * them to UNCHANGED so no writer ever stores the placeholder.
  *
  * Forms (io.debezium.connector.postgresql.UnchangedToastedPlaceholder, checked against the events
- * of Debezium 3.6.1 in test/unit/cdc/real-debezium-toast.test.ts):
+ * of Debezium 3.6.1 in test/unit/cdc/real-debezium-3.6.test.ts):
  *   string columns (text, json, xml, …)  → the placeholder text
  *   bytes columns (bytea, Decimal, Bits) → the placeholder's UTF-8 bytes (base64 in JSON)
  *   text-like arrays (text, varchar, json, jsonb) and bytea[] → [placeholder] / [base64 of it]

@@ -76,3 +76,22 @@ describe('real Debezium 3.6.1 TOAST placeholders (pgoutput, REPLICA IDENTITY DEF
     assert.equal(event.row.get('hs'), '{"__debezium_unavailable_value":"x"}');
   });
 });
+
+/**
+ * CREATE TABLE infinite_times (id int PRIMARY KEY, ts3 timestamp(3), ts timestamp, tstz timestamptz, tstz3 timestamptz(3));
+ * INSERT INTO infinite_times VALUES (1, 'infinity', 'infinity', 'infinity', 'infinity'), (2, '-infinity', '-infinity', '-infinity', '-infinity');
+ * Snapshot events of the real connector. timestamp(3) is io.debezium.time.Timestamp (milliseconds):
+ * its infinity marker is the microsecond one divided by 1000, which the decoder did not know; it
+ * became the year 294247, which PostgreSQL refused (the rows were dead-lettered).
+ */
+describe('real Debezium 3.6.1 infinite timestamps', () => {
+  it('timestamp(3) and timestamp ±infinity decode to infinity / -infinity; timestamptz passes its text', () => {
+    const decoder = createDecoder({ schemas: 'embedded' });
+    const decode = (file: string) =>
+      upsertOf(decoder.decode({ topic: 'goldeninf.public.infinite_times', partition: 0, offset: 0n, key: null, value: fixture(file) }));
+    const positive = decode('debezium-3.6.1-postgres-infinite-timestamps-1.value.json');
+    const negative = decode('debezium-3.6.1-postgres-infinite-timestamps-2.value.json');
+    assert.deepEqual(Object.fromEntries(positive.row), { id: 1, ts3: 'infinity', ts: 'infinity', tstz: 'infinity', tstz3: 'infinity' });
+    assert.deepEqual(Object.fromEntries(negative.row), { id: 2, ts3: '-infinity', ts: '-infinity', tstz: '-infinity', tstz3: '-infinity' });
+  });
+});
