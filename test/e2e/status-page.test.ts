@@ -16,8 +16,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import type { ControllerSnapshot } from '../../src/control/controller.ts';
+import { Controller, type ControllerSnapshot } from '../../src/control/controller.ts';
 import { createWorkload, produceWorkload, type Workload } from '../../src/loadgen/index.ts';
+import { startHttpServer } from '../../src/observe/http-server.ts';
+import { SluiceMetrics } from '../../src/observe/metrics.ts';
+import { RecentDeadLetters } from '../../src/observe/recent-dead-letters.ts';
 import { createTopicsOf, fetchStatus, postgresSinkSettings, startInProcess, waitFor, withClient } from '../support/sluice-harness.ts';
 import { createUniqueDatabase, kafkaBrokers, postgresUrl, startServices, type TestDatabase, testKafka, uniqueName } from '../support/services.ts';
 
@@ -27,6 +30,9 @@ const RATE = 1_500;
 const POISON = 3;
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const quote = (identifier: string): string => `"${identifier.replaceAll('"', '""')}"`;
+
+const browserArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const noChromium = existsSync(chromiumPath) ? false : `no Chromium at ${chromiumPath} (apt-get install -y chromium)`;
 
 interface Status {
   readonly controller: ControllerSnapshot;
@@ -59,7 +65,7 @@ describe('status page in headless Chromium during a run with a slowed sink', () 
     await database?.drop();
   });
 
-  test('finds the bottleneck row, per-partition lag with trend lines, the controller and dead letters', { skip: existsSync(chromiumPath) ? false : `no Chromium at ${chromiumPath} (apt-get install -y chromium)` }, async (t) => {
+  test('finds the bottleneck row, per-partition lag with trend lines, the controller and dead letters', { skip: noChromium }, async (t) => {
     const topics = workload.topics().map((spec) => spec.topic);
     const service = await startInProcess(
       postgresSinkSettings({
@@ -84,7 +90,7 @@ describe('status page in headless Chromium during a run with a slowed sink', () 
       executablePath: chromiumPath,
       headless: true,
       viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: browserArgs,
     });
     try {
       await waitFor(async () => (await fetchStatus<{ progress: { lastWriteSuccessAt: number | null } }>(service.url)).progress.lastWriteSuccessAt !== null, {
@@ -112,6 +118,8 @@ describe('status page in headless Chromium during a run with a slowed sink', () 
       );
 
       const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
       await page.goto(`${service.url}/`);
       // Wait on what the page shows, not on time: the bottleneck row, four partitions with lag,
       // and trend lines drawn from at least eight lag samples each (the page keeps the history).
@@ -146,6 +154,7 @@ describe('status page in headless Chromium during a run with a slowed sink', () 
       const deadLetter = await page.locator('#dead-letters tbody tr').first().textContent();
       assert.match(deadLetter ?? '', /decode/);
 
+      assert.deepEqual(pageErrors, [], 'no script errors');
       mkdirSync(artifacts, { recursive: true });
       const screenshot = path.join(artifacts, 'status-page.png');
       await page.screenshot({ path: screenshot, fullPage: true });
@@ -156,6 +165,50 @@ describe('status page in headless Chromium during a run with a slowed sink', () 
       if (slowed) await withClient(postgresUrl(database.name), (client) => client.query(`DROP TRIGGER IF EXISTS sluice_page_slow ON ${table}`));
       await producing.catch(() => undefined);
       await service.stop();
+    }
+  });
+
+  test('before the first lag sample: not ready with the reason, empty sections explained, no script errors', { skip: noChromium }, async () => {
+    const controller = new Controller();
+    const reasons = ['no partitions assigned'];
+    const server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      metrics: new SluiceMetrics({ defaultMetrics: false }),
+      status: {
+        readiness: () => ({ ready: false, reasons }),
+        status: () => ({
+          readiness: { ready: false, reasons },
+          assignment: [],
+          pausedPartitions: [],
+          unwrittenRecords: 0,
+          progress: { startedAt: 0, lastCommitAt: null, lastWriteSuccessAt: null, writeFailingSince: null },
+          controller: controller.snapshot(),
+          deadLetters: new RecentDeadLetters().snapshot(),
+          scaleHint: null,
+          service: { destination: 'postgres', groupId: 'g', dlqTopic: 'g.dlq' },
+        }),
+      },
+    });
+    const userDataDir = mkdtempSync(path.join(tmpdir(), 'sluice-chromium-'));
+    const browser = await chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath, headless: true, args: browserArgs });
+    try {
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(`${server.url}/`);
+      await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+      assert.equal(await page.locator('#readiness').textContent(), 'NOT READY');
+      assert.match((await page.locator('#service').textContent()) ?? '', /no partitions assigned/);
+      assert.ok(await page.locator('#lag-empty').isVisible());
+      assert.ok(await page.locator('#stages-empty').isVisible());
+      assert.ok(await page.locator('#dead-letters-empty').isVisible());
+      assert.equal(await page.locator('dd[data-fact="Paused partitions"]').textContent(), 'none');
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+      await server.close();
     }
   });
 });
