@@ -184,6 +184,12 @@ export class Pipeline {
   async stop(deadlineMs: number): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    // After a fatal error, fail() has already committed what was durable, stopped the source
+    // and closed the writer: pausing a stopped source throws and would hide the fatal error.
+    if (this.fatalError !== null) {
+      await this.finished;
+      return;
+    }
     this.options.source.pause(this.assigned);
     const drained = await this.drain(deadlineMs);
     if (!drained) this.options.logger.warn({ event: 'shutdown-deadline', deadlineMs }, 'in-flight writes did not finish before the shutdown deadline; their offsets stay uncommitted and will be re-read');
