@@ -283,4 +283,28 @@ describe(`poison corpus: ${EACH} x 6 bad records among ${EVENTS} good events`, (
     assert.equal(consumed.total, Number(progress.end), 'each record was received once');
     assert.equal(deadLettered.total, corpus.length, 'the dead-letter metric counts the corpus');
   });
+
+  test('a fatal error (target table missing, auto-create off) stops the service with the error and commits nothing', async () => {
+    const empty = await createUniqueDatabase('sluice_fatal');
+    try {
+      const group = uniqueName('fatal-group');
+      const service = await startInProcess(
+        postgresSinkSettings({ topics, databaseUrl: empty.url, group, extra: { SLUICE_DLQ_TOPIC: dlq.topic, SLUICE_PG_AUTO_CREATE: 'false' } }),
+      );
+      const error = await Promise.race([
+        service.finished,
+        new Promise<'timeout'>((resolve) => {
+          setTimeout(() => resolve('timeout'), 60_000).unref();
+        }),
+      ]);
+      // stop() after the fatal stop must resolve, not throw from a source that is already stopped.
+      await service.stop();
+      assert.ok(error instanceof Error, `the service stopped with an error (got ${String(error)})`);
+      assert.match(error.message, /measurements|composite|narrow/, 'the message names the table');
+      const progress = await groupProgress(group, topics);
+      assert.equal(progress.committed, 0n, 'nothing was written, so nothing was committed');
+    } finally {
+      await empty.drop();
+    }
+  });
 });
