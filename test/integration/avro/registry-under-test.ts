@@ -1,0 +1,121 @@
+/**
+ * The schema registry the Avro integration tests run against, with the Confluent API calls they
+ * need (register a schema under a subject → id) and stop/start for the outage test.
+ *
+ * - SLUICE_TEST_SCHEMA_REGISTRY=stub (the default while no real registry can be installed on the
+ *   project's machines, see docs/avro.md): an HTTP server in the test process that answers
+ *   `GET /schemas/ids/{id}`, `GET /subjects` and `POST /subjects/{subject}/versions` like a
+ *   Confluent registry (404 + error_code 40403 for an unknown id). Stopping it closes the port, so
+ *   sluice sees connection refused, as with a registry that went down.
+ * - SLUICE_TEST_SCHEMA_REGISTRY_URL=<url>: an external registry that speaks the Confluent API
+ *   (Confluent, Karapace, Apicurio's /apis/ccompat/v7); stop/start are then not available and the
+ *   outage test prints why it does not run.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface RegistryUnderTest {
+  readonly kind: 'stub' | 'external';
+  readonly url: string;
+  register(subject: string, schema: string): Promise<number>;
+  /** Present when the test can stop and restart it. */
+  readonly outage?: { stop(): Promise<void>; start(): Promise<void>; schemaReads(): number };
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+
+async function registerOver(url: string, subject: string, schema: string): Promise<number> {
+  const response = await fetch(`${url.replace(/\/+$/, '')}/subjects/${encodeURIComponent(subject)}/versions`, {
+    method: 'POST',
+    headers: { 'content-type': CONTENT_TYPE, accept: CONTENT_TYPE },
+    body: JSON.stringify({ schema }),
+  });
+  const body = (await response.json()) as { id?: number; message?: string };
+  if (!response.ok || typeof body.id !== 'number') throw new Error(`registering ${subject} failed: ${response.status} ${JSON.stringify(body)}`);
+  return body.id;
+}
+
+function stubRegistry(): Promise<RegistryUnderTest> {
+  const schemas: string[] = [];
+  const ids = new Map<string, number>();
+  const subjects = new Set<string>();
+  let reads = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((request, response) => {
+    response.setHeader('content-type', CONTENT_TYPE);
+    const url = request.url ?? '';
+    const byId = /^\/schemas\/ids\/([0-9]+)$/.exec(url);
+    if (request.method === 'GET' && byId !== null) {
+      reads++;
+      const schema = schemas[Number(byId[1]) - 1];
+      if (schema === undefined) {
+        response.statusCode = 404;
+        response.end(JSON.stringify({ error_code: 40403, message: 'Schema not found' }));
+      } else {
+        response.end(JSON.stringify({ schema }));
+      }
+      return;
+    }
+    if (request.method === 'GET' && url === '/subjects') {
+      response.end(JSON.stringify([...subjects]));
+      return;
+    }
+    const register = /^\/subjects\/([^/]+)\/versions$/.exec(url);
+    if (request.method === 'POST' && register !== null) {
+      let text = '';
+      request.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+      });
+      request.on('end', () => {
+        const schema = (JSON.parse(text) as { schema: string }).schema;
+        const canonical = JSON.stringify(JSON.parse(schema));
+        let id = ids.get(canonical);
+        if (id === undefined) {
+          schemas.push(canonical);
+          id = schemas.length;
+          ids.set(canonical, id);
+        }
+        subjects.add(decodeURIComponent(register[1]!));
+        response.end(JSON.stringify({ id }));
+      });
+      return;
+    }
+    response.statusCode = 404;
+    response.end(JSON.stringify({ error_code: 404, message: 'HTTP 404 Not Found' }));
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  let port = 0;
+  const listen = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        port = (server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  const stop = (): Promise<void> =>
+    new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return listen().then(() => ({
+    kind: 'stub' as const,
+    url: `http://127.0.0.1:${port}`,
+    register: (subject: string, schema: string) => registerOver(`http://127.0.0.1:${port}`, subject, schema),
+    outage: { stop, start: listen, schemaReads: () => reads },
+    close: () => (server.listening ? stop() : Promise.resolve()),
+  }));
+}
+
+export async function registryUnderTest(): Promise<RegistryUnderTest> {
+  const external = process.env['SLUICE_TEST_SCHEMA_REGISTRY_URL'];
+  if (external !== undefined && external !== '') {
+    return { kind: 'external', url: external, register: (subject, schema) => registerOver(external, subject, schema), close: async () => {} };
+  }
+  return stubRegistry();
+}
