@@ -16,7 +16,7 @@ import { type BenchResult, type BenchRun, ratio, round } from '../lib/result.ts'
 import { runSluice } from '../lib/sluice-child.ts';
 import type { ScenarioOptions } from './scenario.ts';
 
-const ROW_SLEEP_MS = 2;
+const ROW_SLEEP_MS = 10;
 
 export async function memory(options: ScenarioOptions): Promise<BenchResult> {
   const large = options.events ?? 1_000_000;

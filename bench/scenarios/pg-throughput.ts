@@ -43,7 +43,7 @@ function makeWorkload(events: number, topicPrefix: string): Workload {
 export async function pgThroughput(options: ScenarioOptions): Promise<BenchResult> {
   const events = options.events ?? 200_000;
   const naiveSeconds = options.sliceSeconds ?? 30;
-  const debeziumLimitSeconds = options.limitSeconds ?? 240;
+  const debeziumLimitSeconds = options.limitSeconds ?? 120;
   const machine = machineInfo();
   const date = new Date().toISOString();
   const notes: string[] = [];
