@@ -114,9 +114,11 @@ export interface StageThresholds {
   readonly busy: number;
   /** Back-pressured ratio from which a stage counts as back-pressured. */
   readonly backpressured: number;
+  /** How far past the thresholds the current bottleneck may drift before it is un-named. */
+  readonly hysteresis?: number;
 }
 
-export const defaultStageThresholds: StageThresholds = { busy: 0.5, backpressured: 0.5 };
+export const defaultStageThresholds: StageThresholds = { busy: 0.5, backpressured: 0.5, hysteresis: 0.15 };
 
 export function pressureLevel(ratio: number): PressureLevel {
   if (ratio < 0.1) return 'ok';
@@ -162,7 +164,7 @@ export class StageMeters {
         backpressured: pressureLevel(ratios.backpressured),
       };
     });
-    const bottleneck = findBottleneck(stages, this.thresholds);
+    const bottleneck = this.withHysteresis(stages, findBottleneck(stages, this.thresholds));
     const changed = bottleneck === this.lastBottleneck ? null : { from: this.lastBottleneck, to: bottleneck };
     this.lastBottleneck = bottleneck;
     this.lastDiagnosis = { at: now, stages, bottleneck, changed };
@@ -171,5 +173,21 @@ export class StageMeters {
 
   latest(): StageDiagnosis | null {
     return this.lastDiagnosis;
+  }
+
+  /**
+   * A stage whose busy ratio hovers at the threshold would be named and un-named every interval
+   * (operators saw write → none → write flapping). The current bottleneck therefore stays named
+   * while it is still clearly busy and not clearly back-pressured (within `hysteresis` of the
+   * thresholds), unless another stage now qualifies outright.
+   */
+  private withHysteresis(stages: readonly StageReport[], strict: StageName | null): StageName | null {
+    if (strict !== null || this.lastBottleneck === null) return strict;
+    const current = stages.find((stage) => stage.name === this.lastBottleneck);
+    if (current === undefined) return null;
+    const margin = this.thresholds.hysteresis ?? 0;
+    const stillBusy = current.busyRatio >= this.thresholds.busy - margin;
+    const stillFree = current.backpressuredRatio < this.thresholds.backpressured + margin;
+    return stillBusy && stillFree ? current.name : null;
   }
 }

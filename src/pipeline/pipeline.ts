@@ -27,6 +27,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { ChangeEvent, DecodeResult, RecordPosition, Row, TableSchema } from '../cdc/types.ts';
 import type { Controller, Decision } from '../control/controller.ts';
+import { describeControllerEvent } from '../control/describe-event.ts';
 import type { SpanToken } from '../control/stages.ts';
 import { DecodeError } from '../errors.ts';
 import type { KafkaRecord, KafkaSource, RecordBatch, TopicPartition } from '../kafka/types.ts';
@@ -483,7 +484,7 @@ export class Pipeline {
   private releaseBytes(partition: TopicPartition, bytes: number): void {
     if (bytes <= 0) return;
     this.options.controller.release(partition, bytes);
-    if (this.paused.size > 0) this.resume(this.options.controller.resumeIfDrained());
+    if (this.paused.size > 0) this.resume(this.options.controller.resumeIfDrained(), 'in-flight bytes fell to the resume threshold');
     if (this.roomWaiters.length > 0) for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
@@ -571,12 +572,13 @@ export class Pipeline {
     this.batchRows = decision.batchSize;
     const sinkCaused = decision.events.some((event) => event.kind === 'sink-saturated');
     this.pause(decision.pausePartitions, sinkCaused ? 'sink saturated' : 'memory');
-    this.resume(decision.resumePartitions);
+    this.resume(decision.resumePartitions, decision.reasons.find((reason) => reason.includes('resuming')) ?? 'in-flight bytes drained and the sink is healthy');
     for (const reason of decision.reasons) {
       this.options.logger.info({ event: 'controller-decision', batchSize: decision.batchSize, concurrency: decision.concurrency }, reason);
     }
     for (const event of decision.events) {
-      this.options.logger.warn({ ...event, event: event.kind }, `controller: ${event.kind}`);
+      const calm = event.kind.endsWith('-cleared') || event.kind === 'sink-recovered' || event.kind === 'writes-flowing';
+      this.options.logger[calm ? 'info' : 'warn']({ ...event, event: event.kind }, describeControllerEvent(event));
     }
     this.options.observer?.controlDecision?.(decision);
     this.schedule();
@@ -595,13 +597,13 @@ export class Pipeline {
     this.options.observer?.partitionsPaused?.(fresh, reason);
   }
 
-  private resume(partitions: readonly TopicPartition[]): void {
+  private resume(partitions: readonly TopicPartition[], reason: string): void {
     const resumable = partitions.filter((tp) => this.paused.has(partitionId(tp.topic, tp.partition)));
     if (resumable.length === 0 || this.stopping) return;
     for (const tp of resumable) this.endPause(partitionId(tp.topic, tp.partition));
     this.options.source.resume(resumable);
-    this.options.logger.info({ event: 'partitions-resumed', inflightBytes: this.options.controller.snapshot().inflight.usedBytes, partitions: resumable }, `resumed ${resumable.length} partition(s)`);
-    this.options.observer?.partitionsResumed?.(resumable, 'drained');
+    this.options.logger.info({ event: 'partitions-resumed', reason, inflightBytes: this.options.controller.snapshot().inflight.usedBytes, partitions: resumable }, `resumed ${resumable.length} partition(s): ${reason}`);
+    this.options.observer?.partitionsResumed?.(resumable, reason);
   }
 
   /**

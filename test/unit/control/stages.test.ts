@@ -66,3 +66,32 @@ test("Flink's levels", () => {
   assert.equal(pressureLevel(0.3), 'low');
   assert.equal(pressureLevel(0.8), 'high');
 });
+
+test('the bottleneck does not flap while its busy ratio hovers at the threshold', () => {
+  const meters = new StageMeters(10_000);
+  const write = meters.meter('write');
+  // 10 s window: the write stage busy 60 % (named), then 45 % (within the hysteresis band: kept),
+  // then 20 % (clearly not busy: un-named).
+  write.record('busy', 0, 6_000);
+  assert.equal(meters.evaluate(10_000).bottleneck, 'write');
+  const hovering = new StageMeters(10_000);
+  hovering.meter('write').record('busy', 0, 6_000);
+  hovering.evaluate(10_000);
+  hovering.meter('write').record('busy', 10_000, 14_500);
+  const kept = hovering.evaluate(20_000);
+  assert.equal(kept.bottleneck, 'write');
+  assert.equal(kept.changed, null);
+  hovering.meter('write').record('busy', 20_000, 22_000);
+  const dropped = hovering.evaluate(30_000);
+  assert.equal(dropped.bottleneck, null);
+  assert.deepEqual(dropped.changed, { from: 'write', to: null });
+});
+
+test('a stage that qualifies outright replaces the current bottleneck at once', () => {
+  const meters = new StageMeters(10_000);
+  meters.meter('write').record('busy', 0, 6_000);
+  assert.equal(meters.evaluate(10_000).bottleneck, 'write');
+  meters.meter('decode').record('busy', 10_000, 19_000);
+  meters.meter('write').record('busy', 10_000, 14_500);
+  assert.equal(meters.evaluate(20_000).bottleneck, 'decode');
+});
