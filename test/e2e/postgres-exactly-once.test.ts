@@ -6,7 +6,9 @@
  * The witness is an effect that is not idempotent: the target tables are created before sluice
  * starts, each with an AFTER INSERT/UPDATE/DELETE row trigger appending (table, op, key, md5 of
  * the row image) to an audit table in the same transaction. Replaying a batch that was already
- * committed would append the same row image for the same key again. The generated tables are
+ * committed would append the same row image for the same key again. The check groups INSERT and
+ * UPDATE effects by (table, key, md5) without the op, which is stricter than with it: a replayed
+ * insert shows up as an UPDATE of the same image (ON CONFLICT DO UPDATE). The generated tables are
  * chosen so that a legitimate run never writes one image twice: `measurements` (updated_at
  * changes on every update), `toasty` (revision changes on every update) and `wide` (49 columns
  * that may change); keys are never reused. The control shows the check can fail: replaying the
