@@ -1,0 +1,5 @@
+/** Every fault, in the order `npm run chaos -- all` runs them. */
+import type { Fault } from '../lib/result.ts';
+import { killFault } from './kill.ts';
+
+export const faults: readonly Fault[] = [killFault];

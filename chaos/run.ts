@@ -1,0 +1,57 @@
+/**
+ * `npm run chaos -- <fault>|all [--size ci|full] [--seed N]`: runs faults at full size (default)
+ * against the real broker and PostgreSQL and prints each result; `all` at full size also writes
+ * bench/results/chaos.json. Exit 1 when any fault failed a check (lost ≠ 0 among them).
+ */
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { faults } from './faults/index.ts';
+import type { FaultResult, FaultSize } from './lib/result.ts';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { size: { type: 'string', default: 'full' }, seed: { type: 'string', default: '20261125' } } });
+const wanted = positionals[0];
+const size = values.size as FaultSize;
+if (wanted === undefined || (size !== 'ci' && size !== 'full')) {
+  process.stderr.write(`usage: npm run chaos -- <${faults.map((fault) => fault.name).join('|')}|all> [--size ci|full] [--seed N]\n`);
+  process.exit(2);
+}
+const selected = wanted === 'all' ? faults : faults.filter((fault) => fault.name === wanted);
+if (selected.length === 0) {
+  process.stderr.write(`unknown fault "${wanted}"; known: ${faults.map((fault) => fault.name).join(', ')}, all\n`);
+  process.exit(2);
+}
+
+const results: FaultResult[] = [];
+for (const fault of selected) {
+  process.stderr.write(`\n== ${fault.name} (${size}): ${fault.description}\n`);
+  try {
+    results.push(await fault.run({ size, seed: Number(values.seed), log: (message) => process.stderr.write(`[${fault.name}] ${message}\n`) }));
+  } catch (error) {
+    process.stderr.write(`[${fault.name}] ERROR ${(error as Error)?.stack ?? String(error)}\n`);
+    results.push({
+      fault: fault.name,
+      size,
+      produced: 0,
+      written: 0,
+      dead_lettered: 0,
+      lost: -1,
+      duplicated_in_final_state: -1,
+      time_to_recover_s: null,
+      passed: false,
+      checks: [{ name: 'ran to the end', ok: false, detail: (error as Error)?.message ?? String(error) }],
+      details: {},
+      seconds: 0,
+    });
+  }
+  const last = results.at(-1)!;
+  process.stdout.write(`${JSON.stringify({ fault: last.fault, passed: last.passed, produced: last.produced, written: last.written, dead_lettered: last.dead_lettered, lost: last.lost, duplicated_in_final_state: last.duplicated_in_final_state, time_to_recover_s: last.time_to_recover_s })}\n`);
+}
+
+if (wanted === 'all' && size === 'full') {
+  const file = new URL('../bench/results/chaos.json', import.meta.url);
+  const machine = { cpus: os.cpus().length, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), seed: Number(values.seed), machine, results }, null, 2)}\n`);
+  process.stderr.write(`wrote ${file.pathname}\n`);
+}
+process.exit(results.every((result) => result.passed) ? 0 : 1);
