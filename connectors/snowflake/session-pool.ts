@@ -25,7 +25,7 @@ export type ResultRow = Readonly<Record<string, unknown>>;
 export interface SnowflakeSession {
   readonly id: number;
   /** Runs one statement; rejects with the SDK's error object (classified by errors.ts). */
-  execute(sqlText: string, binds?: readonly string[]): Promise<ResultRow[]>;
+  execute(sqlText: string, binds?: readonly (string | null)[]): Promise<ResultRow[]>;
 }
 
 let sdkPromise: Promise<Sdk> | null = null;
@@ -48,7 +48,7 @@ class Session implements SnowflakeSession {
     readonly connection: snowflakeSdk.Connection,
   ) {}
 
-  execute(sqlText: string, binds?: readonly string[]): Promise<ResultRow[]> {
+  execute(sqlText: string, binds?: readonly (string | null)[]): Promise<ResultRow[]> {
     return new Promise((resolve, reject) => {
       this.connection.execute({
         sqlText,

@@ -15,7 +15,7 @@
  * deterministic; replaying it writes the same values again.
  */
 import type { ColumnSchema } from '../../src/cdc/types.ts';
-import { snowflakeType, stagingCast } from './type-map.ts';
+import { castText, snowflakeType, stagingCast } from './type-map.ts';
 
 export const SOFT_DELETED_COLUMN = '__sluice_deleted';
 export const SYNCED_AT_COLUMN = '__sluice_synced_at';
@@ -175,12 +175,13 @@ export function mergeSql(target: TableRef, stage: string, layout: StagingLayout,
 }
 
 /**
- * A MERGE of one change whose values are bound inline (no staging table): the per-row path the
- * benchmark compares against. `layout` must have no presence cells (full rows).
+ * A MERGE of one change whose values are bound one per column (no staging table): the per-row
+ * path the benchmark compares against. Binds: the op, then each column's staging text in layout
+ * order. `layout` must have no presence cells (full rows).
  */
 export function singleRowMergeSql(target: TableRef, layout: StagingLayout): string {
-  const casts = layout.columns.map((staged) => `${stagingCast(staged.column.type, `value[${staged.cell}]`)} AS ${valueColumn(staged)}`);
   const op = quoteIdentifier(OP_COLUMN);
+  const casts = layout.columns.map((staged) => `${castText(staged.column.type, '?')} AS ${valueColumn(staged)}`);
   const keys = layout.columns.filter((staged) => staged.isKey);
   const values = layout.columns.filter((staged) => !staged.isKey);
   const on = keys.map((staged) => `t.${quoteIdentifier(staged.column.name)} = s.${valueColumn(staged)}`).join(' AND ');
@@ -190,5 +191,5 @@ export function singleRowMergeSql(target: TableRef, layout: StagingLayout): stri
   clauses.push(
     `WHEN NOT MATCHED AND s.${op} = '${OP_UPSERT}' THEN INSERT (${layout.columns.map((staged) => quoteIdentifier(staged.column.name)).join(', ')}) VALUES (${layout.columns.map((staged) => `s.${valueColumn(staged)}`).join(', ')})`,
   );
-  return `MERGE INTO ${qualifiedName(target)} AS t USING (SELECT value[0]::VARCHAR AS ${op}, ${casts.join(', ')} FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?)))) AS s ON ${on} ${clauses.join(' ')}`;
+  return `MERGE INTO ${qualifiedName(target)} AS t USING (SELECT CAST(? AS VARCHAR) AS ${op}, ${casts.join(', ')}) AS s ON ${on} ${clauses.join(' ')}`;
 }

@@ -89,7 +89,11 @@ export function snowflakeType(type: LogicalType): string {
  * into a value of the column's type.
  */
 export function stagingCast(type: LogicalType, cell: string): string {
-  const text = `${cell}::VARCHAR`;
+  return castText(type, `${cell}::VARCHAR`);
+}
+
+/** The SQL that turns a text expression (staging text, see stagingText) into the column's type. */
+export function castText(type: LogicalType, text: string): string {
   const columnType = snowflakeType(type);
   switch (columnType) {
     case 'VARCHAR':

@@ -235,7 +235,7 @@ function partialColumns(batch: TableBatch, shape: TargetShape): Set<string> {
 }
 
 /** One staging row: the op, the value texts, then the presence flags. */
-function stagingRow(change: RowChange, batch: TableBatch, layout: StagingLayout): (string | null)[] {
+export function stagingRow(change: RowChange, batch: TableBatch, layout: StagingLayout): (string | null)[] {
   const cells: (string | null)[] = new Array(layout.width).fill(null);
   cells[0] = change.kind === 'upsert' ? OP_UPSERT : OP_DELETE;
   layout.columns.forEach((staged, index) => {

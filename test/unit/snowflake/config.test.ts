@@ -1,7 +1,7 @@
 /** Settings of the Snowflake writer: defaults, validation naming the variable, key pairs, masking. */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -76,6 +76,17 @@ describe('Snowflake settings', () => {
     rejectsNaming({ ...base, SLUICE_SNOWFLAKE_PRIVATE_KEY_FILE: path.join(directory, 'missing.p8') }, 'SLUICE_SNOWFLAKE_PRIVATE_KEY_FILE');
     rejectsNaming({ ...base, SLUICE_SNOWFLAKE_PRIVATE_KEY: plain, SLUICE_SNOWFLAKE_PRIVATE_KEY_FILE: file }, 'SLUICE_SNOWFLAKE_PRIVATE_KEY_FILE');
     rejectsNaming({ ...base, SLUICE_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: 'x' }, 'SLUICE_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE');
+  });
+
+  it('documents every setting in docs/snowflake.md', () => {
+    const doc = readFileSync(new URL('../../../docs/snowflake.md', import.meta.url), 'utf8');
+    for (const setting of settingDocs) {
+      const line = doc.split('\n').find((candidate) => candidate.startsWith(`| \`${setting.variable}\` |`));
+      assert.ok(line !== undefined, `${setting.variable} missing from docs/snowflake.md`);
+      const cells = line.split(' | ');
+      assert.equal(cells[1], setting.default === undefined ? '' : `\`${setting.default}\``, `${setting.variable} default`);
+      assert.ok(line.includes(setting.description), `${setting.variable} description`);
+    }
   });
 
   it('masks secrets in the loggable view', () => {
