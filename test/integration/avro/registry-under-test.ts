@@ -2,25 +2,30 @@
  * The schema registry the Avro integration tests run against, with the Confluent API calls they
  * need (register a schema under a subject → id) and stop/start for the outage test.
  *
- * - SLUICE_TEST_SCHEMA_REGISTRY=stub (the default while no real registry can be installed on the
- *   project's machines, see docs/avro.md): an HTTP server in the test process that answers
- *   `GET /schemas/ids/{id}`, `GET /subjects` and `POST /subjects/{subject}/versions` like a
- *   Confluent registry (404 + error_code 40403 for an unknown id). Stopping it closes the port, so
- *   sluice sees connection refused, as with a registry that went down.
+ * - default: the project's real registry, Apicurio Registry with its Confluent API, started (and
+ *   for the outage test stopped and started again) by `scripts/services.sh up|down registry`
+ *   (scripts/services/registry.sh; its schemas survive a restart).
  * - SLUICE_TEST_SCHEMA_REGISTRY_URL=<url>: an external registry that speaks the Confluent API
- *   (Confluent, Karapace, Apicurio's /apis/ccompat/v7); stop/start are then not available and the
- *   outage test prints why it does not run.
+ *   (Confluent, Karapace, Apicurio's /apis/ccompat/v7); the outage test prints why it does not run.
+ * - SLUICE_TEST_SCHEMA_REGISTRY=stub: an HTTP server in the test process that answers
+ *   `GET /schemas/ids/{id}`, `GET /subjects` and `POST /subjects/{subject}/versions` like a
+ *   Confluent registry (404 + error_code 40403 for an unknown id); stopping it closes the port.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface RegistryUnderTest {
-  readonly kind: 'stub' | 'external';
+  readonly kind: 'local' | 'stub' | 'external';
   readonly url: string;
   register(subject: string, schema: string): Promise<number>;
   /** Present when the test can stop and restart it. */
-  readonly outage?: { stop(): Promise<void>; start(): Promise<void>; schemaReads(): number };
+  readonly outage?: { stop(): Promise<void>; start(): Promise<void> };
   close(): Promise<void>;
+  /** Schema reads the registry answered (the stub counts them). */
+  readonly schemaReads?: () => number;
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
@@ -107,9 +112,31 @@ function stubRegistry(): Promise<RegistryUnderTest> {
     kind: 'stub' as const,
     url: `http://127.0.0.1:${port}`,
     register: (subject: string, schema: string) => registerOver(`http://127.0.0.1:${port}`, subject, schema),
-    outage: { stop, start: listen, schemaReads: () => reads },
+    outage: { stop, start: listen },
+    schemaReads: () => reads,
     close: () => (server.listening ? stop() : Promise.resolve()),
   }));
+}
+
+const servicesScript = fileURLToPath(new URL('../../../scripts/services.sh', import.meta.url));
+const run = promisify(execFile);
+
+async function services(action: 'up' | 'down', name: string): Promise<void> {
+  // The first `up` builds the registry from Maven Central (minutes); later ones take seconds.
+  await run(servicesScript, [action, name], { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+}
+
+async function localRegistry(): Promise<RegistryUnderTest> {
+  await services('up', 'registry');
+  const port = process.env['SLUICE_REGISTRY_PORT'] ?? '8081';
+  const url = `http://127.0.0.1:${port}/apis/ccompat/v7`;
+  return {
+    kind: 'local',
+    url,
+    register: (subject, schema) => registerOver(url, subject, schema),
+    outage: { stop: () => services('down', 'registry'), start: () => services('up', 'registry') },
+    close: async () => {},
+  };
 }
 
 export async function registryUnderTest(): Promise<RegistryUnderTest> {
@@ -117,5 +144,6 @@ export async function registryUnderTest(): Promise<RegistryUnderTest> {
   if (external !== undefined && external !== '') {
     return { kind: 'external', url: external, register: (subject, schema) => registerOver(external, subject, schema), close: async () => {} };
   }
-  return stubRegistry();
+  if (process.env['SLUICE_TEST_SCHEMA_REGISTRY'] === 'stub') return stubRegistry();
+  return localRegistry();
 }
