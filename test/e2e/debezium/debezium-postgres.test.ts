@@ -25,7 +25,7 @@ import { createUniqueDatabase, startServices, type TestDatabase, testKafka, uniq
 import { compareDatabases, describeDifferences } from './compare-postgres.ts';
 import { debeziumPostgresConfig, dropLeftoverSlots, RUN_PREFIX, removeConnector } from './debezium-connector.ts';
 import { awaitConnectorRunning, connectLogPath, createConnector, ensureConnect, restartConnect, stopConnect } from './kafka-connect.ts';
-import { auditedTables, installPlaceholderAudit, placeholderSightings } from './placeholder-audit.ts';
+import { auditedTables, checkPlaceholderAudit, installPlaceholderAudit, placeholderSightings } from './placeholder-audit.ts';
 import { SINGLE_PARTITION_TABLES, SOURCE_TABLES, SourceWorkload } from './source-workload.ts';
 
 const SEED = Number(process.env.SLUICE_DEBEZIUM_SEED ?? 20261125);
@@ -63,6 +63,7 @@ describe('Debezium PostgreSQL connector → Kafka → sluice → PostgreSQL', { 
     await sourceClient.connect();
     await targetClient.connect();
     await installPlaceholderAudit(targetClient);
+    await checkPlaceholderAudit(targetClient, 'public');
     workload = new SourceWorkload(sourceClient, SEED);
     // The broker does not auto-create topics: sluice's dead-letter topic must exist up front.
     await createTopicsOf([{ topic: dlqTopic, partitions: 1 }]);

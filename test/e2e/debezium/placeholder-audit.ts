@@ -69,3 +69,21 @@ export async function auditedTables(target: pg.Client, schema: string): Promise<
   );
   return result.rows.map((row) => row.name);
 }
+
+/**
+ * Proves the witness works before the run: a table created in `schema` gets the trigger, and a
+ * row holding a placeholder is recorded. The probe table and its sighting are removed again.
+ */
+export async function checkPlaceholderAudit(target: pg.Client, schema: string): Promise<void> {
+  const probe = `${schema}.sluice_placeholder_audit_probe`;
+  await target.query(`CREATE TABLE ${probe} (id integer PRIMARY KEY, t text, b bytea)`);
+  try {
+    await target.query(`INSERT INTO ${probe} VALUES (1, 'x', decode('5f5f646562657a69756d5f756e617661696c61626c655f76616c7565', 'hex'))`);
+    await target.query(`UPDATE ${probe} SET t = '__debezium_unavailable_value'`);
+    const seen = await placeholderSightings(target);
+    if (seen.length !== 2) throw new Error(`the placeholder audit recorded ${seen.length} of 2 probe rows: ${JSON.stringify(seen)}`);
+  } finally {
+    await target.query(`DROP TABLE ${probe}`);
+    await target.query(`DELETE FROM ${AUDIT_SCHEMA}.seen`);
+  }
+}
