@@ -16,10 +16,41 @@ REGISTRY_VERSION=2.4.2.Final
 REGISTRY_CONF_DIR="$SLUICE_ROOT/docker/local/registry"
 
 registry_build_dir() { printf '%s\n' "$SERVICES_CACHE/registry/build-$REGISTRY_VERSION"; }
+# A Kafka Connect plug-in folder with Apicurio's Avro converter (copied into Connect's plug-in path
+# by the Debezium Avro test): <dir>/apicurio-avro-converter/.
+registry_converter_dir() { printf '%s\n' "$SERVICES_CACHE/registry/converter-$REGISTRY_VERSION"; }
 registry_log() { printf '%s\n' "$SERVICES_STATE/registry/logs/registry.log"; }
 registry_endpoint() { printf 'http://127.0.0.1:%s/apis/ccompat/v7\n' "$REGISTRY_PORT"; }
 
 registry_install() {
+  registry_install_server && registry_install_converter
+}
+
+registry_install_converter() {
+  local target cache manifest
+  target="$(registry_converter_dir)/apicurio-avro-converter"
+  [[ -f "$(registry_converter_dir)/.complete" ]] && return 0
+  cache="$(svc_cache_dir registry)"
+  rm -rf "$(registry_converter_dir)"
+  mkdir -p "$target"
+  if ! MAVEN_OPTS="${MAVEN_OPTS:-} -Djavax.net.ssl.trustStore=/etc/ssl/certs/java/cacerts" \
+    mvn -B -q -f "$REGISTRY_CONF_DIR/converter/pom.xml" -Dmaven.repo.local="$SERVICES_CACHE/m2" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$target" -DexcludeGroupIds=org.apache.kafka,org.slf4j \
+    >"$cache/mvn-converter-$REGISTRY_VERSION.log" 2>&1; then
+    svc_warn "registry: Maven could not fetch Apicurio's converter; see $cache/mvn-converter-$REGISTRY_VERSION.log"
+    return 1
+  fi
+  # Kafka Connect's service_load discovery needs a ServiceLoader manifest the jar does not have.
+  manifest="$(mktemp -d)"
+  mkdir -p "$manifest/META-INF/services"
+  printf 'io.apicurio.registry.utils.converter.AvroConverter\n' >"$manifest/META-INF/services/org.apache.kafka.connect.storage.Converter"
+  (cd "$manifest" && jar cf "$target/sluice-apicurio-converter-manifest.jar" META-INF) || { rm -rf "$manifest"; return 1; }
+  rm -rf "$manifest"
+  touch "$(registry_converter_dir)/.complete"
+}
+
+registry_install_server() {
   local build cache
   build="$(registry_build_dir)"
   [[ -f "$build/.complete" ]] && return 0
