@@ -129,7 +129,10 @@ export class SnowflakeWriter implements Writer {
       this.#pool.release(session);
       return { failures: [] };
     } catch (error) {
-      if (inTransaction) await session.execute('ROLLBACK').catch(() => undefined);
+      // A session that is still usable is rolled back and reused; one that is not is dropped
+      // without waiting on it (ending a session rolls back its open transaction).
+      const usable = !classifySnowflakeError(error).reconnect;
+      if (inTransaction && usable) await session.execute('ROLLBACK').catch(() => undefined);
       this.#knownColumns.delete(qualifiedKey(target));
       this.#settle(session, error);
       throw toSinkError(error, `writing ${batch.changes.length} changes to ${target.schema}.${target.name}`);

@@ -2,7 +2,8 @@
 
 fakesnow (PyPI, pinned 0.12.1) is written for the Python connector. Two of its answers stop the
 Node driver, so this loopback shim runs fakesnow's Starlette app in-process and rewrites the
-query responses, changing nothing else:
+query responses (it also adds the output-format parameters a real server sends, and patches two
+fakesnow bugs, see record_only_real_table_comments and escape_recorded_names):
 
   * `data.returned` is missing: the Node driver reads `returned` to know how many rows arrived
     inline and waits forever without it. It is set to the number of rows in the rowset.
