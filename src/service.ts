@@ -96,6 +96,12 @@ export async function startService(config: SluiceConfig, env: Readonly<Record<st
   logger.info({ event: 'http-listening', url: http.url }, `metrics, health and status on ${http.url}`);
 
   try {
+    // Dead letters must never wait on a topic nobody created: make sure it exists first, and
+    // stop with a clear message when the broker will not let us create it.
+    const dlq = await admin.ensureTopic(config.dlqTopic, 1).catch((error: unknown) => {
+      throw new Error(`the dead-letter topic '${config.dlqTopic}' (SLUICE_DLQ_TOPIC) does not exist and could not be created: ${(error as Error).message}`, { cause: error });
+    });
+    if (dlq === 'created') logger.info({ event: 'dead-letter-topic-created', topic: config.dlqTopic }, `created the dead-letter topic ${config.dlqTopic}`);
     await pipeline.start();
   } catch (error) {
     await Promise.allSettled([http.close(), producer.close(), admin.close(), writer.close()]);

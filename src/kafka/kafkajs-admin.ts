@@ -59,6 +59,14 @@ export class KafkajsAdmin implements KafkaAdmin {
     return retention;
   }
 
+  async ensureTopic(topic: string, partitions: number): Promise<'created' | 'exists'> {
+    const admin = await this.ready();
+    if ((await admin.listTopics()).includes(topic)) return 'exists';
+    // createTopics answers false (not an error) when a concurrent replica created it first.
+    const created = await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+    return created ? 'created' : 'exists';
+  }
+
   async close(): Promise<void> {
     if (this.connected === null) return;
     this.connected = null;

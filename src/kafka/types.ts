@@ -122,5 +122,10 @@ export interface KafkaAdmin {
   committedOffsets(group: string, topics: readonly string[]): Promise<Map<string, bigint>>;
   /** retention.ms and retention.bytes per topic (-1 = unlimited). */
   retention(topics: readonly string[]): Promise<Map<string, { ms: number; bytes: number }>>;
+  /**
+   * Creates the topic when it does not exist (brokers often refuse auto-creation); resolves
+   * 'created' or 'exists'. Rejects when the broker refuses (e.g. no permission).
+   */
+  ensureTopic(topic: string, partitions: number): Promise<'created' | 'exists'>;
   close(): Promise<void>;
 }

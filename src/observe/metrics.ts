@@ -8,7 +8,7 @@ import type { TopicPartition } from '../kafka/types.ts';
 import type { WriteObservation } from '../pipeline/batch-executor.ts';
 import type { DeadLetterReason } from '../pipeline/dead-letter.ts';
 import type { PipelineObserver } from '../pipeline/pipeline.ts';
-import type { TableBatch } from '../writer/types.ts';
+import type { RowChange, TableBatch } from '../writer/types.ts';
 
 export class SluiceMetrics implements PipelineObserver {
   readonly registry = new Registry();
@@ -52,13 +52,16 @@ export class SluiceMetrics implements PipelineObserver {
     this.eventsSkipped.inc({ reason });
   }
 
-  batchWritten(table: string, batch: TableBatch): void {
+  batchWritten(table: string, batch: TableBatch, _latencyMs: number, deadLettered: readonly RowChange[] = []): void {
+    const rejected = new Set(deadLettered);
     let upserts = 0;
     let deletes = 0;
     let events = batch.truncateOrigins.length;
     const now = Date.now();
     let newestSourceTs = 0;
     for (const change of batch.changes) {
+      // Dead-lettered changes are counted by sluice_dead_lettered_total, not as written.
+      if (rejected.has(change)) continue;
       if (change.kind === 'upsert') upserts++;
       else deletes++;
       events += change.origins.length;
@@ -71,6 +74,7 @@ export class SluiceMetrics implements PipelineObserver {
     this.batchRows.observe(batch.changes.length);
     if (newestSourceTs > 0) this.endToEndLatency.observe(Math.max(0, now - newestSourceTs) / 1000);
   }
+
 
   writeAttempt(observation: WriteObservation): void {
     this.writeLatency.observe(observation.latencyMs / 1000);

@@ -62,7 +62,9 @@ export class BatchExecutor {
     this.now = options.now ?? performance.now.bind(performance);
   }
 
-  async execute(batch: TableBatch): Promise<void> {
+  /** Resolves with the changes that were dead-lettered (usually none); the rest are durable. */
+  async execute(batch: TableBatch): Promise<RowChange[]> {
+    const deadLettered: RowChange[] = [];
     let attempt = 0;
     let current = batch;
     for (;;) {
@@ -79,8 +81,8 @@ export class BatchExecutor {
         const sinkError = this.classify(error, current);
         this.options.observe({ table: tableKey(current.table), rows: current.changes.length, latencyMs, errorClass: sinkError.errorClass, errorCode: sinkError.code });
         if (sinkError.errorClass === 'poison') {
-          await this.isolatePoison(current, sinkError);
-          return;
+          deadLettered.push(...(await this.isolatePoison(current, sinkError)));
+          return deadLettered;
         }
         attempt = await this.waitBeforeRetry(sinkError, attempt, current);
         continue;
@@ -95,15 +97,16 @@ export class BatchExecutor {
         latencyMs,
         ...(firstFailure === undefined ? {} : { errorClass: worstClass(failures.map((failure) => failure.error)), errorCode: firstFailure.code }),
       });
-      if (failures.length === 0) return;
+      if (failures.length === 0) return deadLettered;
 
       const fatal = failures.find((failure) => failure.error.errorClass === 'fatal');
       if (fatal !== undefined) throw this.fatal(fatal.error, current);
       for (const failure of failures.filter((item) => item.error.errorClass === 'poison')) {
         await this.options.deadLetter(failure.change, current, reasonOf(failure.error, current));
+        deadLettered.push(failure.change);
       }
       const again = failures.filter((failure) => failure.error.errorClass === 'retryable' || failure.error.errorClass === 'backpressure');
-      if (again.length === 0) return;
+      if (again.length === 0) return deadLettered;
       // Only the rejected changes are retried; the writer reported the rest durable.
       current = { ...current, truncateFirst: false, truncateOrigins: [], changes: again.map((failure) => failure.change) };
       attempt = await this.waitBeforeRetry(again[0]!.error, attempt, current);
@@ -149,18 +152,17 @@ export class BatchExecutor {
   }
 
   /** Bisects until each poison change is alone, dead-letters it, and writes everything else. */
-  private async isolatePoison(batch: TableBatch, error: SinkError): Promise<void> {
+  private async isolatePoison(batch: TableBatch, error: SinkError): Promise<RowChange[]> {
     if (batch.changes.length <= 1) {
       const change = batch.changes[0] ?? null;
       await this.options.deadLetter(change, batch, reasonOf(error, batch));
-      return;
+      return change === null ? [] : [change];
     }
     const middle = Math.ceil(batch.changes.length / 2);
     const first: TableBatch = { ...batch, changes: batch.changes.slice(0, middle) };
     // The truncate belongs to the first half only: it must run once, before any change.
     const second: TableBatch = { ...batch, truncateFirst: false, truncateOrigins: [], changes: batch.changes.slice(middle) };
-    await this.execute(first);
-    await this.execute(second);
+    return [...(await this.execute(first)), ...(await this.execute(second))];
   }
 }
 

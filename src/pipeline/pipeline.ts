@@ -32,7 +32,7 @@ import type { SpanToken } from '../control/stages.ts';
 import { DecodeError } from '../errors.ts';
 import type { KafkaRecord, KafkaSource, RecordBatch, TopicPartition } from '../kafka/types.ts';
 import type { Logger } from '../observe/logger.ts';
-import { exactlyOnceTableKey, type TableBatch, type TargetTable, type WriteContext, type Writer } from '../writer/types.ts';
+import { exactlyOnceTableKey, type RowChange, type TableBatch, type TargetTable, type WriteContext, type Writer } from '../writer/types.ts';
 import { type BackoffPolicy, backoffDelayMs, sleep } from './backoff.ts';
 import { BatchExecutor, FatalPipelineError, type WriteObservation } from './batch-executor.ts';
 import { TableCompactor } from './compactor.ts';
@@ -57,7 +57,8 @@ export interface EventDecoder {
 export interface PipelineObserver {
   recordsReceived?(partition: TopicPartition, count: number, bytes: number): void;
   eventSkipped?(reason: string): void;
-  batchWritten?(table: string, batch: TableBatch, latencyMs: number): void;
+  /** A batch is settled: every change durable except `deadLettered` (sent to the dead-letter topic). */
+  batchWritten?(table: string, batch: TableBatch, latencyMs: number, deadLettered: readonly RowChange[]): void;
   writeAttempt?(observation: WriteObservation): void;
   deadLettered?(reason: DeadLetterReason, count: number): void;
   committed?(commits: readonly { topic: string; partition: number; offset: bigint }[]): void;
@@ -450,12 +451,13 @@ export class Pipeline {
       stages.meter('batch-queue').record('backpressured', queued, started);
       // An open span, so a write that hangs shows as busy while it hangs, not only after.
       const span = stages.meter('write').begin('busy', started);
+      let deadLettered: readonly RowChange[];
       try {
-        await this.executor.execute(batch);
+        deadLettered = await this.executor.execute(batch);
       } finally {
         stages.meter('write').end(span, performance.now());
       }
-      this.options.observer?.batchWritten?.(tableKey(batch.table), batch, performance.now() - started);
+      this.options.observer?.batchWritten?.(tableKey(batch.table), batch, performance.now() - started, deadLettered);
     }).then(
       () => {
         this.batchesInFlight--;

@@ -26,6 +26,9 @@ function fakeAdmin(): KafkaAdmin & { endOffsetCalls: number } {
     async retention() {
       return new Map<string, { ms: number; bytes: number }>();
     },
+    async ensureTopic() {
+      return 'exists' as const;
+    },
     async close() {},
   };
   return admin;

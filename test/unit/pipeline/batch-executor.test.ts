@@ -120,3 +120,12 @@ describe('batch executor policy', () => {
     await assert.rejects(executor.execute(batchOf([1])), (error: unknown) => error instanceof FatalPipelineError && error.code === 'writer.unclassified');
   });
 });
+
+test('execute resolves with exactly the dead-lettered changes, so metrics do not count them as written', async () => {
+  const bad = new Set([2, 5]);
+  const writer = new ScriptedWriter((batch) => (batch.changes.some((c) => bad.has(idOf(c))) ? new SinkError('poison', 'value too long', { code: 'pg.22001' }) : null));
+  const { executor } = executorFor(writer);
+  const rejected = await executor.execute(batchOf([1, 2, 3, 4, 5, 6]));
+  assert.deepEqual(rejected.map(idOf).sort(), [2, 5]);
+  assert.deepEqual(writer.written.sort(), [1, 3, 4, 6]);
+});

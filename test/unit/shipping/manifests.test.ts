@@ -260,7 +260,7 @@ describe('shipping files', () => {
       const registered = new Set<string>();
       for (const metric of await metrics.registry.getMetricsAsJSON()) {
         registered.add(metric.name);
-        if (metric.type === 'histogram') for (const suffix of ['_bucket', '_count', '_sum']) registered.add(`${metric.name}${suffix}`);
+        if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_count', '_sum']) registered.add(`${metric.name}${suffix}`);
       }
       const dashboard = JSON.parse(readFileSync(path.join(dockerDir, 'grafana/dashboards/sluice.json'), 'utf8')) as { panels: { title: string; type: string; datasource?: { uid: string }; targets?: { expr: string }[] }[] };
       const [datasources] = load('grafana/provisioning/datasources/prometheus.yaml');
