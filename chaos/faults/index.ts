@@ -1,5 +1,7 @@
 /** Every fault, in the order `npm run chaos -- all` runs them. */
 import type { Fault } from '../lib/result.ts';
+import { brokerRestartFault } from './broker-restart.ts';
+import { destinationOutageFault } from './destination-outage.ts';
 import { killFault } from './kill.ts';
 
-export const faults: readonly Fault[] = [killFault];
+export const faults: readonly Fault[] = [killFault, destinationOutageFault, brokerRestartFault];

@@ -69,9 +69,21 @@ export class Cluster {
     await admin.connect();
     try {
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(config).map(([name, value]) => ({ name, value })) }],
       });
+      // kafkajs' waitForLeaders fails outright (UNKNOWN_TOPIC_OR_PARTITION) when the broker's
+      // metadata lags the controller, as on a freshly started node: poll the offsets instead.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          if (offsets.length === partitions) break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     } finally {
       await admin.disconnect();
     }

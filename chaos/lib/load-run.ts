@@ -23,7 +23,8 @@ export async function startLoadRun(options: {
   name: string;
   seed: number;
   events: number;
-  eventsPerSecond: number;
+  /** null: the whole workload as fast as the broker takes it (a backlog). */
+  eventsPerSecond: number | null;
   partitions?: number;
   tables?: readonly ShapeName[];
   settings?: Settings;
