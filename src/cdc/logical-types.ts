@@ -152,10 +152,22 @@ function variableDecimalConverter(placeholders: ToastPlaceholders | null): Conve
   };
 }
 
+/**
+ * PostgreSQL's date ±infinity as Debezium 3.6.1 sends them: the JDBC infinity marker overflowed
+ * into an int32 day count, differently in the snapshot (and in date[]) and in streaming reads.
+ * Every one lies before 4713 BC, the earliest date PostgreSQL has, so none is a real date.
+ */
+const DATE_INFINITY = new Map<number, string>([
+  [-622_191_234, 'infinity'],
+  [-625_821_272, '-infinity'],
+  [-2_147_472_692, 'infinity'],
+  [-2_147_472_691, '-infinity'],
+]);
+
 function dateConverter(): Converter {
   return (raw) => {
     if (typeof raw === 'number' && Number.isInteger(raw) && raw >= -2_147_483_648 && raw <= 2_147_483_647) {
-      return formatEpochDay(raw);
+      return DATE_INFINITY.get(raw) ?? formatEpochDay(raw);
     }
     return mismatch('days since epoch', raw);
   };

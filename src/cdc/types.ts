@@ -14,10 +14,10 @@
  *   json                         → string, the JSON text exactly as the source sent it
  *   bytes                        → Uint8Array
  *   bits                         → string of '0'/'1', most significant bit first
- *   date                         → string 'YYYY-MM-DD'
+ *   date                         → string 'YYYY-MM-DD' (or 'infinity' / '-infinity')
  *   time                         → string 'HH:MM:SS[.fraction]' (fraction digits = precision)
  *   timetz                       → string 'HH:MM:SS[.fraction]Z' (Debezium normalises to UTC)
- *   timestamp (no zone)          → string 'YYYY-MM-DDTHH:MM:SS[.fraction]'
+ *   timestamp (no zone)          → string 'YYYY-MM-DDTHH:MM:SS[.fraction]' (or 'infinity' / '-infinity')
  *   timestamptz                  → string ISO-8601 with offset, as Debezium sent it (UTC 'Z')
  *   interval                     → string ISO-8601 duration ('P1Y2M3DT4H5M6.789S'), exact
  *   array                        → readonly Value[] of the element type

@@ -95,3 +95,27 @@ describe('real Debezium 3.6.1 infinite timestamps', () => {
     assert.deepEqual(Object.fromEntries(negative.row), { id: 2, ts3: '-infinity', ts: '-infinity', tstz: '-infinity', tstz3: '-infinity' });
   });
 });
+
+/**
+ * CREATE TABLE dinf (id int PRIMARY KEY, d date, da date[]);
+ * (1, 'infinity', '{infinity,2000-01-01}'), (2, '-infinity', '{-infinity}') read by the snapshot,
+ * (3, 'infinity', '{infinity}'), (4, '-infinity', '{-infinity}') inserted while streaming.
+ * Debezium sends overflowed day counts (a different one per path) that the decoder turned into
+ * dates about 1.7 million or 5.9 million years BC, which PostgreSQL refuses.
+ */
+describe('real Debezium 3.6.1 infinite dates', () => {
+  it('date and date[] ±infinity decode to infinity / -infinity in snapshot and streaming events', () => {
+    const decoder = createDecoder({ schemas: 'embedded' });
+    const rows = ['snapshot-infinity', 'snapshot-minus-infinity', 'streaming-infinity', 'streaming-minus-infinity'].map((name) =>
+      Object.fromEntries(
+        upsertOf(decoder.decode({ topic: 'probed.public.dinf', partition: 0, offset: 0n, key: null, value: fixture(`debezium-3.6.1-postgres-infinite-date-${name}.value.json`) })).row,
+      ),
+    );
+    assert.deepEqual(rows, [
+      { id: 1, d: 'infinity', da: ['infinity', '2000-01-01'] },
+      { id: 2, d: '-infinity', da: ['-infinity'] },
+      { id: 3, d: 'infinity', da: ['infinity'] },
+      { id: 4, d: '-infinity', da: ['-infinity'] },
+    ]);
+  });
+});
