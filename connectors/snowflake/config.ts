@@ -65,14 +65,14 @@ export const settingDocs: readonly SettingDoc[] = [
   doc('SLUICE_SNOWFLAKE_ROLE', 'Role of the session; the user default role when unset.'),
   doc('SLUICE_SNOWFLAKE_WAREHOUSE', 'Warehouse that runs the loads and MERGEs; the user default warehouse when unset.'),
   doc('SLUICE_SNOWFLAKE_DATABASE', 'Database that receives the tables.', { required: true }),
-  doc('SLUICE_SNOWFLAKE_SCHEMA', 'Schema for tables whose naming rule gives none (SLUICE_TABLE_NAMING table or topic); also holds the temporary staging tables.', {
+  doc('SLUICE_SNOWFLAKE_SCHEMA', 'Schema for tables whose naming rule gives none (SLUICE_TABLE_NAMING=table|topic); also holds the temporary staging tables.', {
     default: 'PUBLIC',
   }),
   doc('SLUICE_SNOWFLAKE_IDENTIFIER_CASE', 'preserve: table, schema and column names keep their case (quoted, case-sensitive); upper: names are upper-cased so that unquoted SQL finds them (names differing only in case then collide).', {
     default: 'preserve',
   }),
   doc('SLUICE_SNOWFLAKE_SOFT_DELETE', 'true: deletes set __sluice_deleted = TRUE instead of removing the row; every write sets __sluice_synced_at.', { default: 'false' }),
-  doc('SLUICE_SNOWFLAKE_AUTO_CREATE', 'Create missing schemas and tables and add new columns (true or false). When false a missing table or column stops the service.', {
+  doc('SLUICE_SNOWFLAKE_AUTO_CREATE', 'Create missing schemas and tables and add new columns (true|false). When false a missing table or column stops the service.', {
     default: 'true',
   }),
   doc('SLUICE_SNOWFLAKE_POOL_SIZE', 'Sessions kept open; bounds how many batches are written at once.', { default: '4' }),
