@@ -155,7 +155,7 @@ export class BigQueryWriter implements Writer {
       jobTimeoutMs: this.#config.jobTimeoutMs,
       ...(this.#config.location === null ? {} : { location: this.#config.location }),
     });
-    await awaitJob(job);
+    await awaitJob(job, this.#config.jobTimeoutMs);
   }
 
   async #loadStage(target: TableRef, layout: StagingLayout, lines: readonly string[]): Promise<TableRef> {
@@ -173,7 +173,7 @@ export class BigQueryWriter implements Writer {
         location: this.#config.location,
         authenticate: this.#config.auth.kind !== 'none',
       });
-      await awaitJob(job);
+      await awaitJob(job, this.#config.jobTimeoutMs);
     } catch (error) {
       this.#dropInBackground(stage);
       throw error;
@@ -282,9 +282,24 @@ async function readFields(table: ReturnType<Dataset['table']>): Promise<TableFie
   }
 }
 
-/** Waits for a job to finish; a job that ended with an error rejects with it (errors.ts reads it). */
-async function awaitJob(job: Job): Promise<void> {
-  await job.promise();
+/**
+ * Waits for a job to finish; a job that ended with an error rejects with it (errors.ts reads it).
+ * A job still running after `timeoutMs` is cancelled and the batch fails as retryable (the MERGE
+ * is idempotent, so a late completion of the cancelled job does no harm).
+ */
+async function awaitJob(job: Job, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      void job.cancel().catch(() => undefined);
+      reject(new SinkError('retryable', `BigQuery job ${job.id ?? '?'} still running after ${timeoutMs} ms (SLUICE_BIGQUERY_JOB_TIMEOUT_MS); cancelled`, { code: 'bigquery.job_timeout' }));
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([job.promise(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Columns (target names) that at least one upsert did not send (UNCHANGED or absent): they need a presence flag. */
