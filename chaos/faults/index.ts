@@ -3,5 +3,6 @@ import type { Fault } from '../lib/result.ts';
 import { brokerRestartFault } from './broker-restart.ts';
 import { destinationOutageFault } from './destination-outage.ts';
 import { killFault } from './kill.ts';
+import { rebalanceFault } from './rebalance.ts';
 
-export const faults: readonly Fault[] = [killFault, destinationOutageFault, brokerRestartFault];
+export const faults: readonly Fault[] = [killFault, destinationOutageFault, rebalanceFault, brokerRestartFault];
