@@ -27,15 +27,17 @@ export const rebalanceFault: Fault = {
       const first = await SluiceChild.start(run.settings);
       children.push(first);
       const progressAbove = async (records: number): Promise<boolean> => (await cluster.groupProgress(run.group, run.topics)).committed > records;
-      const anyDead = (): void => {
+      /** True, or throws naming the replica that exited. */
+      const allAlive = (): true => {
         const dead = children.find((child) => !child.alive);
         if (dead !== undefined) throw new Error(`a replica exited: ${dead.describe()}`);
+        return true;
       };
-      await until(async () => (anyDead(), progressAbove(0)), { timeoutMs: 60_000, describe: () => first.describe() });
+      await until(async () => allAlive() && progressAbove(0), { timeoutMs: 60_000, describe: () => first.describe() });
 
       context.log('growing to 3 replicas');
       children.push(await SluiceChild.start(run.settings), await SluiceChild.start(run.settings));
-      await until(() => (anyDead(), children.every((child) => child.eventCount('partitions-assigned') > 0)), {
+      await until(() => allAlive() && children.every((child) => child.eventCount('partitions-assigned') > 0), {
         timeoutMs: 60_000,
         describe: () => `assignments per replica: ${children.map((child) => child.eventCount('partitions-assigned')).join(', ')}`,
       });
@@ -45,7 +47,7 @@ export const rebalanceFault: Fault = {
       void run.produced.finally(() => {
         producing = false;
       });
-      await until(async () => (anyDead(), progressAbove(atThree + size.rate * 3)), {
+      await until(async () => allAlive() && progressAbove(atThree + size.rate * 3), {
         timeoutMs: 120_000,
         describe: () => 'no progress as three replicas',
       });
