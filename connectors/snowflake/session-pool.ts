@@ -28,6 +28,16 @@ export interface SnowflakeSession {
   execute(sqlText: string, binds?: readonly (string | null)[]): Promise<ResultRow[]>;
 }
 
+/** Where the writer gets sessions from: the pool below, or a test's stand-in. */
+export interface SessionSource {
+  acquire(): Promise<SnowflakeSession>;
+  /** Returns a healthy session for reuse. */
+  release(session: SnowflakeSession): void;
+  /** Drops a session that is no longer usable. */
+  discard(session: SnowflakeSession): void;
+  close(): Promise<void>;
+}
+
 let sdkPromise: Promise<Sdk> | null = null;
 
 function loadSdk(logger: Logger): Promise<Sdk> {
@@ -63,7 +73,7 @@ class Session implements SnowflakeSession {
   }
 }
 
-export class SessionPool {
+export class SessionPool implements SessionSource {
   readonly #config: SnowflakeConfig;
   readonly #logger: Logger;
   readonly #idle: Session[] = [];

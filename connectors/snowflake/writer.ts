@@ -26,7 +26,7 @@ import type { Logger } from '../../src/observe/logger.ts';
 import type { RowChange, TableBatch, TargetTable, WriteContext, WriteResult, Writer } from '../../src/writer/types.ts';
 import type { SnowflakeConfig } from './config.ts';
 import { classifySnowflakeError, toSinkError } from './errors.ts';
-import { type SnowflakeSession, SessionPool } from './session-pool.ts';
+import { type SessionSource, type SnowflakeSession, SessionPool } from './session-pool.ts';
 import {
   OP_DELETE,
   OP_UPSERT,
@@ -63,14 +63,14 @@ interface TargetShape {
 export class SnowflakeWriter implements Writer {
   readonly #config: SnowflakeConfig;
   readonly #logger: Logger;
-  readonly #pool: SessionPool;
+  readonly #pool: SessionSource;
   /** Known columns per table (qualified name), from DESCRIBE TABLE plus what we added. */
   readonly #knownColumns = new Map<string, Set<string>>();
   readonly #readySchemas = new Set<string>();
   /** Serialises DDL per table inside this process. */
   readonly #ddlLocks = new Map<string, Promise<void>>();
 
-  constructor(config: SnowflakeConfig, logger: Logger, pool?: SessionPool) {
+  constructor(config: SnowflakeConfig, logger: Logger, pool?: SessionSource) {
     this.#config = config;
     this.#logger = logger;
     this.#pool = pool ?? new SessionPool(config, logger);
