@@ -198,7 +198,12 @@ class Converter {
   }
 }
 
-/** Throws DecodeError('avro.unsupported_schema') for schemas Kafka Connect could not have written. */
-export function connectSchemaFromAvro(schema: unknown): ConnectSchema {
-  return new Converter().convert(schema, undefined, 'schema');
+/**
+ * Throws DecodeError('avro.unsupported_schema') for schemas Kafka Connect could not have written.
+ * `references`: the schemas it refers to by name (registry schema references), dependencies first.
+ */
+export function connectSchemaFromAvro(schema: unknown, references: readonly unknown[] = []): ConnectSchema {
+  const converter = new Converter();
+  references.forEach((reference, index) => converter.convert(reference, undefined, `reference[${index}]`));
+  return converter.convert(schema, undefined, 'schema');
 }

@@ -59,7 +59,13 @@ function typeHook(schema: avro.Schema): avro.Type | undefined {
   return undefined;
 }
 
-/** The avsc type of a writer schema, reading JsonConverter-shaped values. Throws on an invalid schema. */
-export function jsonShapedAvroType(schema: unknown): avro.Type {
-  return avro.Type.forSchema(schema as avro.Schema, { typeHook, wrapUnions: 'auto' });
+/**
+ * The avsc type of a writer schema, reading JsonConverter-shaped values. `references`: the schemas
+ * it refers to by name, dependencies first (their named types are defined before it). Throws on an
+ * invalid schema.
+ */
+export function jsonShapedAvroType(schema: unknown, references: readonly unknown[] = []): avro.Type {
+  const registry: Record<string, avro.Type> = {};
+  for (const reference of references) avro.Type.forSchema(reference as avro.Schema, { typeHook, wrapUnions: 'auto', registry });
+  return avro.Type.forSchema(schema as avro.Schema, { typeHook, wrapUnions: 'auto', registry });
 }

@@ -5,7 +5,8 @@
  * with backoff while the pipeline waits, so an outage is back-pressure, not dead letters.
  *
  * Outcomes of `fetchSchema(id)`:
- * - the schema text and type;
+ * - the schema text and type, with the texts of the schemas it references (Confluent schema
+ *   references, `GET /subjects/{subject}/versions/{version}`, followed recursively);
  * - SchemaNotFoundError: the registry answered 404 for this id while answering `GET /subjects`
  *   (a registry that is up and does not know the id; a wrong URL answers 404 to both and stays a
  *   retryable failure rather than dead-lettering every record);
@@ -19,6 +20,11 @@ export interface RegistrySchema {
   /** 'AVRO' when the registry leaves it out (Confluent omits it for Avro). */
   readonly schemaType: string;
   readonly schema: string;
+  /**
+   * Schemas this one refers to by name (Confluent schema references, which Apicurio's converter
+   * writes for Debezium's shared Source record), resolved recursively, dependencies first.
+   */
+  readonly references?: readonly string[];
 }
 
 export interface SchemaRegistryClient {
@@ -26,8 +32,11 @@ export interface SchemaRegistryClient {
 }
 
 export class SchemaNotFoundError extends Error {
-  constructor(readonly schemaId: number) {
-    super(`schema id ${schemaId} is not in the schema registry (404)`);
+  constructor(
+    readonly schemaId: number,
+    missing?: string,
+  ) {
+    super(missing === undefined ? `schema id ${schemaId} is not in the schema registry (404)` : `schema id ${schemaId}: ${missing} is not in the schema registry (404)`);
     this.name = 'SchemaNotFoundError';
   }
 }
@@ -47,8 +56,19 @@ interface ResponseLike {
 
 interface RegistryApi {
   Schema: { find(params: { id: number }): Promise<ResponseLike> };
-  Subject: { all(params: Record<string, never>): Promise<ResponseLike> };
+  Subject: {
+    all(params: Record<string, never>): Promise<ResponseLike>;
+    version(params: { subject: string; version: number | string }): Promise<ResponseLike>;
+  };
 }
+
+interface SchemaReference {
+  readonly subject: string;
+  readonly version: number | string;
+}
+
+/** Most reference levels followed; a deeper (or cyclic) chain is not a schema Connect wrote. */
+const MAX_REFERENCE_DEPTH = 16;
 
 type CreateRegistryApi = (args: {
   host: string;
@@ -89,6 +109,36 @@ export function createSchemaRegistryClient(connection: RegistryConnection): Sche
     }
   }
 
+  function referencesOf(body: Record<string, unknown>): SchemaReference[] {
+    const raw = body['references'];
+    if (!Array.isArray(raw)) return [];
+    return raw.filter(
+      (reference): reference is SchemaReference =>
+        isRecord(reference) && typeof reference['subject'] === 'string' && (typeof reference['version'] === 'number' || typeof reference['version'] === 'string'),
+    );
+  }
+
+  /** Appends the texts of `references` (and theirs, first) to `out`, each subject/version once. */
+  async function resolveReferences(id: number, references: readonly SchemaReference[], out: string[], seen: Set<string>, depth: number): Promise<void> {
+    if (depth > MAX_REFERENCE_DEPTH) throw new Error(`schema id ${id}: schema references nest deeper than ${MAX_REFERENCE_DEPTH}`);
+    for (const reference of references) {
+      const key = `${reference.subject}\u0000${reference.version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      let response: ResponseLike;
+      try {
+        response = await api.Subject.version({ subject: reference.subject, version: reference.version });
+      } catch (error) {
+        if (statusOf(error) === 404 && (await registryAnswers())) throw new SchemaNotFoundError(id, `its reference ${reference.subject} version ${reference.version}`);
+        throw error;
+      }
+      const body = response.data();
+      if (!isRecord(body) || typeof body['schema'] !== 'string') throw new Error(`the registry's answer for ${reference.subject} version ${reference.version} has no "schema" text`);
+      await resolveReferences(id, referencesOf(body), out, seen, depth + 1);
+      out.push(body['schema']);
+    }
+  }
+
   return {
     async fetchSchema(id: number): Promise<RegistrySchema> {
       let response: ResponseLike;
@@ -103,7 +153,9 @@ export function createSchemaRegistryClient(connection: RegistryConnection): Sche
         throw new Error(`the registry's answer for schema id ${id} has no "schema" text`);
       }
       const schemaType = typeof body['schemaType'] === 'string' ? body['schemaType'] : 'AVRO';
-      return { schemaType, schema: body['schema'] };
+      const references: string[] = [];
+      await resolveReferences(id, referencesOf(body), references, new Set(), 1);
+      return references.length > 0 ? { schemaType, schema: body['schema'], references } : { schemaType, schema: body['schema'] };
     },
   };
 }

@@ -107,7 +107,7 @@ export class SchemaStore {
       try {
         const fetched = await this.client.fetchSchema(id);
         this.unusable.delete(id);
-        this.accept(id, fetched.schemaType, fetched.schema);
+        this.accept(id, fetched.schemaType, fetched.schema, fetched.references ?? []);
         return;
       } catch (error) {
         if (error instanceof SchemaNotFoundError) {
@@ -121,15 +121,16 @@ export class SchemaStore {
     }
   }
 
-  private accept(id: number, schemaType: string, text: string): void {
+  private accept(id: number, schemaType: string, text: string, referenceTexts: readonly string[]): void {
     if (schemaType.toUpperCase() !== 'AVRO') {
       this.unusable.set(id, { code: 'avro.unsupported_schema', reason: `schema id ${id} is a ${schemaType} schema, not Avro` });
       return;
     }
     try {
       const json: unknown = JSON.parse(text);
-      const connect = connectSchemaFromAvro(json);
-      const type = jsonShapedAvroType(json);
+      const references = referenceTexts.map((reference): unknown => JSON.parse(reference));
+      const connect = connectSchemaFromAvro(json, references);
+      const type = jsonShapedAvroType(json, references);
       this.loaded.set(id, { id, type, connect });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

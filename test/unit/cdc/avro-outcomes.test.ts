@@ -177,4 +177,50 @@ describe('Avro decoder outcomes', () => {
       server.close();
     }
   });
+
+  it('schema references (as Apicurio\'s converter writes Debezium\'s Source record) are fetched by subject/version and resolved', async () => {
+    const shared = { type: 'record', name: 'Source', namespace: 'io.debezium.connector.postgresql', fields: [{ name: 'table', type: 'string' }, { name: 'lsn', type: ['null', 'long'], default: null }] };
+    const envelope = {
+      type: 'record',
+      name: 'Envelope',
+      namespace: 'refs.public.items',
+      'connect.name': 'refs.public.items.Envelope',
+      fields: [
+        { name: 'before', type: ['null', { type: 'record', name: 'Value', fields: [{ name: 'id', type: 'int' }] }], default: null },
+        { name: 'after', type: ['null', 'Value'], default: null },
+        { name: 'source', type: 'io.debezium.connector.postgresql.Source' },
+        { name: 'op', type: 'string' },
+      ],
+    };
+    const server = createServer((request, response) => {
+      response.setHeader('content-type', 'application/vnd.schemaregistry.v1+json');
+      if (request.url === '/schemas/ids/5') {
+        response.end(JSON.stringify({ schema: JSON.stringify(envelope), references: [{ name: 'io.debezium.connector.postgresql.Source', subject: 'pg-source', version: 1 }] }));
+      } else if (request.url === '/subjects/pg-source/versions/1') {
+        response.end(JSON.stringify({ subject: 'pg-source', version: 1, id: 4, schema: JSON.stringify(shared) }));
+      } else {
+        response.statusCode = 404;
+        response.end('{"error_code":40403,"message":"not found"}');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = createSchemaRegistryClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      const decoder = createAvroDecoder({ schemas: new SchemaStore(client) });
+      const transcoder = new AvroTranscoder();
+      // Written with the reference inlined: the same binary encoding.
+      const inlined = { ...envelope, fields: envelope.fields.map((field) => (field.name === 'source' ? { ...field, type: shared } : field)) };
+      const value = transcoder.encode(inlined as unknown as Record<string, unknown>, { before: null, after: { id: 7 }, source: { table: 'items', lsn: 99n }, op: 'c' });
+      value.writeUInt32BE(5, 1);
+      const record: DecodeInput = { topic: 'refs.public.items', partition: 0, offset: 0n, key: null, value, timestamp: 1 };
+      await decoder.prepare([record]);
+      const result = decoder.decode(record);
+      assert.ok(result.kind === 'change' && result.event.kind === 'upsert');
+      assert.deepEqual([...result.event.row], [['id', 7]]);
+      assert.equal(result.event.source.lsn, 99n);
+      assert.deepEqual(result.event.sourceTable, { database: null, schema: null, table: 'items' });
+    } finally {
+      server.close();
+    }
+  });
 });
