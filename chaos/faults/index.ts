@@ -1,8 +1,9 @@
 /** Every fault, in the order `npm run chaos -- all` runs them. */
 import type { Fault } from '../lib/result.ts';
+import { badConfigFault } from './bad-config.ts';
 import { brokerRestartFault } from './broker-restart.ts';
 import { destinationOutageFault } from './destination-outage.ts';
 import { killFault } from './kill.ts';
 import { rebalanceFault } from './rebalance.ts';
 
-export const faults: readonly Fault[] = [killFault, destinationOutageFault, rebalanceFault, brokerRestartFault];
+export const faults: readonly Fault[] = [killFault, destinationOutageFault, rebalanceFault, brokerRestartFault, badConfigFault];
