@@ -117,3 +117,21 @@ export async function dropLeftoverSlots(): Promise<string[]> {
     return dropped;
   });
 }
+
+/**
+ * Why a new connector may not start yet: creating a logical replication slot waits until every
+ * transaction that holds a transaction id anywhere on the server has ended. Lists those older
+ * than a few seconds (other tests' long transactions on the shared server).
+ */
+export async function transactionsDelayingSlotCreation(): Promise<string> {
+  return withServerClient(async (client) => {
+    const result = await client.query<{ pid: number; datname: string | null; application_name: string; age: string; state: string | null }>(
+      `SELECT pid, datname, application_name, (now() - xact_start)::text AS age, state
+         FROM pg_stat_activity
+        WHERE backend_xid IS NOT NULL AND xact_start < now() - interval '5 seconds' AND pid <> pg_backend_pid()
+        ORDER BY xact_start`,
+    );
+    if (result.rowCount === 0) return '';
+    return `; creating the replication slot waits for these open transactions: ${result.rows.map((row) => `pid ${row.pid} db ${row.datname} app ${JSON.stringify(row.application_name)} open ${row.age} (${row.state})`).join('; ')}`;
+  });
+}

@@ -100,8 +100,11 @@ export async function connectorStatus(name: string): Promise<ConnectorStatus | n
   return status === 200 ? (json as ConnectorStatus) : null;
 }
 
-/** Waits until the connector and its task run; fails at once with the trace when one FAILED. */
-export async function awaitConnectorRunning(name: string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits until the connector and its task run; fails at once with the trace when one FAILED.
+ * `explain` adds context to a timeout (e.g. what the database is waiting for).
+ */
+export async function awaitConnectorRunning(name: string, timeoutMs = 60_000, explain: () => Promise<string> = async () => ''): Promise<void> {
   let last: ConnectorStatus | null = null;
   await waitFor(
     async () => {
@@ -110,7 +113,7 @@ export async function awaitConnectorRunning(name: string, timeoutMs = 60_000): P
       if (failed !== undefined) throw new Error(`connector ${name} FAILED: ${failed.trace?.slice(0, 4_000) ?? '(no trace)'}`);
       return last?.connector?.state === 'RUNNING' && (last.tasks?.length ?? 0) > 0 && last.tasks!.every((task) => task.state === 'RUNNING');
     },
-    { timeoutMs, intervalMs: 250, describe: () => `connector ${name} status: ${JSON.stringify(last)} (log: ${connectLogPath()})` },
+    { timeoutMs, intervalMs: 250, describe: async () => `connector ${name} status: ${JSON.stringify(last)} (log: ${connectLogPath()}) ${await explain()}` },
   );
 }
 

@@ -161,7 +161,7 @@ export class SourceWorkload {
   async snapshotRows(): Promise<void> {
     await this.transaction(async () => {
       for (let i = 0; i < 30; i++) await this.insertAllTypes();
-      for (let i = 0; i < 8; i++) await this.insertDocument(true);
+      for (let i = 0; i < 12; i++) await this.insertDocument(true);
       for (let i = 0; i < 60; i++) await this.insertOrderLine();
       for (let i = 0; i < 20; i++) await this.insertEvolving();
       for (let i = 0; i < 20; i++) await this.insertTruncated();
@@ -231,7 +231,7 @@ export class SourceWorkload {
       1, // all_types key change
       1, // documents insert
       5, // documents update (mostly TOAST placeholders)
-      1, // documents delete
+      0.3, // documents delete (rarely: the rows left at the end are what the comparison sees)
       3, // order_lines insert
       3, // order_lines update
       1, // order_lines delete
