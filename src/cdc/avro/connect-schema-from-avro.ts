@@ -204,6 +204,6 @@ class Converter {
  */
 export function connectSchemaFromAvro(schema: unknown, references: readonly unknown[] = []): ConnectSchema {
   const converter = new Converter();
-  references.forEach((reference, index) => converter.convert(reference, undefined, `reference[${index}]`));
+  for (const [index, reference] of references.entries()) converter.convert(reference, undefined, `reference[${index}]`);
   return converter.convert(schema, undefined, 'schema');
 }
