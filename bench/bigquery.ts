@@ -137,7 +137,7 @@ function run(system: string, config: Record<string, unknown>, events: number, me
     events,
     requests: measured.requestMs.length,
     seconds: Number(measured.seconds.toFixed(3)),
-    events_per_s: Math.round(events / measured.seconds),
+    events_per_s: Number((events / measured.seconds).toFixed(2)),
     p50_ms: Number(percentile(measured.requestMs, 0.5).toFixed(1)),
     p99_ms: Number(percentile(measured.requestMs, 0.99).toFixed(1)),
     peak_rss_mib: measured.peakRssMiB,
@@ -183,14 +183,13 @@ try {
     run('per-row', { requests_in_flight: 1, detail: 'tabledata.insertAll with one row per request (append only: no upsert or delete)' }, perRowEvents, perRow),
     run('sluice-batched', { batch_rows: batchRows, requests_in_flight: 1, detail: 'BigQueryWriter.write(): staging table + load job + one MERGE per batch' }, batchedEvents, batched),
   ];
-  const [perRowRun, batchedRun] = runs as [ReturnType<typeof run>, ReturnType<typeof run>];
   const result = {
     scenario: 'bigquery',
     date: new Date().toISOString(),
     machine: { cores: os.cpus().length, memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`, node: process.version, load_average_1m_at_end: Number(os.loadavg()[0]?.toFixed(2)) },
     server: 'goccy/bigquery-emulator v0.8.1 (scripts/services.sh up bigquery), in memory',
     runs,
-    ratios: { batched_vs_per_row: Number((batchedRun.events_per_s / perRowRun.events_per_s).toFixed(1)) },
+    ratios: { batched_vs_per_row: Number((batchedEvents / batched.seconds / (perRowEvents / perRow.seconds)).toFixed(1)) },
   };
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'bigquery.json');
   mkdirSync(dirname(out), { recursive: true });
