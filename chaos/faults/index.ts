@@ -5,5 +5,6 @@ import { brokerRestartFault } from './broker-restart.ts';
 import { destinationOutageFault } from './destination-outage.ts';
 import { killFault } from './kill.ts';
 import { rebalanceFault } from './rebalance.ts';
+import { slowNetworkFault } from './slow-network.ts';
 
-export const faults: readonly Fault[] = [killFault, destinationOutageFault, rebalanceFault, brokerRestartFault, badConfigFault];
+export const faults: readonly Fault[] = [killFault, destinationOutageFault, rebalanceFault, brokerRestartFault, badConfigFault, slowNetworkFault];
