@@ -9,7 +9,8 @@
  * are produced, and sluice must neither dead-letter nor commit past them while it is down; once the
  * registry is started again everything is written and the target equals the expected state.
  * The registry is the one registry-under-test.ts provides: by default the project's real Apicurio
- * Registry (Confluent API), started, stopped and started again with scripts/services.sh.
+ * Registry (Confluent API) from scripts/services.sh, and for the outage a private instance of it
+ * that this test stops and starts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +19,7 @@ import { createWorkload, verifyPostgres, type Workload } from '../../../src/load
 import { createTopicsOf, groupProgress, postgresSinkSettings, startInProcess, topicRecordCount, waitFor, withClient } from '../../support/sluice-harness.ts';
 import { createUniqueDatabase, kafkaBrokers, startServices, type TestDatabase, uniqueName } from '../../support/services.ts';
 import { AvroTranscoder } from '../../unit/cdc/avro-transcoder.ts';
-import { type RegistryUnderTest, registryUnderTest } from './registry-under-test.ts';
+import { type RegistryUnderTest, registryForOutage, registryUnderTest } from './registry-under-test.ts';
 
 const EVENTS = Number(process.env['SLUICE_AVRO_E2E_EVENTS'] ?? 4_000);
 
@@ -124,11 +125,14 @@ describe(`Avro end to end through Kafka into PostgreSQL (${EVENTS} events)`, () 
   });
 
   test('a registry outage: nothing is dead-lettered or committed past unknown schemas until the registry is back, then the target is complete', async (t) => {
-    const outage = registry.outage;
-    if (outage === undefined) {
+    const outageRegistry = await registryForOutage();
+    const outage = outageRegistry?.outage;
+    if (outageRegistry === undefined || outage === undefined) {
       t.skip('the external registry (SLUICE_TEST_SCHEMA_REGISTRY_URL) cannot be stopped and started by this test');
       return;
     }
+    t.after(() => outageRegistry.close());
+    const outageProducer = new AvroProducer(outageRegistry);
     const before = createWorkload({ seed: 1, tables: ['narrow'], events: 300, partitions: 1, topicPrefix: uniqueName('avro_out_a') });
     const during = createWorkload({ seed: 2, tables: ['wide', 'composite'], events: 600, partitions: 2, topicPrefix: uniqueName('avro_out_b') });
     const workloads = [before, during];
@@ -136,7 +140,7 @@ describe(`Avro end to end through Kafka into PostgreSQL (${EVENTS} events)`, () 
     const duringTopics = during.topics().map((spec) => spec.topic);
     await createTopicsOf(workloads.flatMap((workload) => workload.topics()));
     // The producing side (Debezium) registered its schemas before the outage; sluice has not seen them.
-    const [first, second] = [await producer.encode(before), await producer.encode(during)];
+    const [first, second] = [await outageProducer.encode(before), await outageProducer.encode(during)];
     await send(first);
 
     const group = uniqueName('avro-outage');
@@ -145,7 +149,7 @@ describe(`Avro end to end through Kafka into PostgreSQL (${EVENTS} events)`, () 
     const target = await createUniqueDatabase('sluice_avro_outage');
     t.after(() => target.drop());
     const service = await startInProcess(
-      postgresSinkSettings({ topics, databaseUrl: target.url, group, extra: { SLUICE_VALUE_FORMAT: 'avro', SLUICE_SCHEMA_REGISTRY_URL: registry.url } }),
+      postgresSinkSettings({ topics, databaseUrl: target.url, group, extra: { SLUICE_VALUE_FORMAT: 'avro', SLUICE_SCHEMA_REGISTRY_URL: outageRegistry.url } }),
     );
     try {
       const progressText = async () => JSON.stringify(await groupProgress(group, topics), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -163,14 +167,14 @@ describe(`Avro end to end through Kafka into PostgreSQL (${EVENTS} events)`, () 
         assert.equal((await groupProgress(group, duringTopics)).committed, 0n, 'nothing of the records with unknown schemas is committed during the outage');
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      const readsBeforeRestart = registry.schemaReads?.();
+      const readsBeforeRestart = outageRegistry.schemaReads?.();
       await outage.start();
       await waitFor(async () => {
         const progress = await groupProgress(group, topics);
         return progress.committed === progress.end;
       }, { timeoutMs: 120_000, intervalMs: 300, describe: progressText });
       // The records of the new schemas were written, so sluice read them from the registry once it was back.
-      if (readsBeforeRestart !== undefined) assert.ok(registry.schemaReads!() > readsBeforeRestart, 'the schemas were read after the restart');
+      if (readsBeforeRestart !== undefined) assert.ok(outageRegistry.schemaReads!() > readsBeforeRestart, 'the schemas were read after the restart');
     } finally {
       await service.stop();
     }

@@ -2,16 +2,20 @@
  * The schema registry the Avro integration tests run against, with the Confluent API calls they
  * need (register a schema under a subject → id) and stop/start for the outage test.
  *
- * - default: the project's real registry, Apicurio Registry with its Confluent API, started (and
- *   for the outage test stopped and started again) by `scripts/services.sh up|down registry`
- *   (scripts/services/registry.sh; its schemas survive a restart).
+ * - default: the project's real registry, Apicurio Registry with its Confluent API, started by
+ *   `scripts/services.sh up registry` (scripts/services/registry.sh). The outage test gets a
+ *   private instance of the same build (own port, own H2 file, so schemas survive its restart)
+ *   that it stops and starts, leaving the shared one to tests running at the same time.
  * - SLUICE_TEST_SCHEMA_REGISTRY_URL=<url>: an external registry that speaks the Confluent API
  *   (Confluent, Karapace, Apicurio's /apis/ccompat/v7); the outage test prints why it does not run.
  * - SLUICE_TEST_SCHEMA_REGISTRY=stub: an HTTP server in the test process that answers
  *   `GET /schemas/ids/{id}`, `GET /subjects` and `POST /subjects/{subject}/versions` like a
  *   Confluent registry (404 + error_code 40403 for an unknown id); stopping it closes the port.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createServer, type Server } from 'node:http';
@@ -130,13 +134,64 @@ async function localRegistry(): Promise<RegistryUnderTest> {
   await services('up', 'registry');
   const port = process.env['SLUICE_REGISTRY_PORT'] ?? '8081';
   const url = `http://127.0.0.1:${port}/apis/ccompat/v7`;
-  return {
-    kind: 'local',
-    url,
-    register: (subject, schema) => registerOver(url, subject, schema),
-    outage: { stop: () => services('down', 'registry'), start: () => services('up', 'registry') },
-    close: async () => {},
+  return { kind: 'local', url, register: (subject, schema) => registerOver(url, subject, schema), close: async () => {} };
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A private Apicurio process from the build registry.sh made; stop/start keep its H2 file. */
+async function privateLocalRegistry(): Promise<RegistryUnderTest> {
+  await run(servicesScript, ['install', 'registry'], { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+  const cache = process.env['SLUICE_CACHE_DIR'] ?? fileURLToPath(new URL('../../../.cache', import.meta.url));
+  const runner = join(cache, 'registry/build-2.4.2.Final/apicurio-registry-local-1-runner.jar');
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-avro-registry-'));
+  const port = await freeLoopbackPort();
+  const url = `http://127.0.0.1:${port}/apis/ccompat/v7`;
+  let child: ChildProcess | null = null;
+  let output = '';
+
+  const answers = async (): Promise<boolean> => {
+    try {
+      return (await fetch(`${url}/subjects`)).ok;
+    } catch {
+      return false;
+    }
   };
+  const start = async (): Promise<void> => {
+    const process_ = spawn(
+      'java',
+      ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-Dquarkus.http.host=127.0.0.1', `-Dquarkus.http.port=${port}`, '-D%prod.quarkus.datasource.jdbc.min-size=1', '-D%prod.quarkus.datasource.jdbc.initial-size=1', '-jar', runner],
+      { env: { ...process.env, REGISTRY_DATASOURCE_URL: `jdbc:h2:file:${join(dataDir, 'registry')}` }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = process_;
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString()).slice(-20_000);
+    };
+    process_.stdout?.on('data', keep);
+    process_.stderr?.on('data', keep);
+    const deadline = Date.now() + 120_000;
+    while (!(await answers())) {
+      if (process_.exitCode !== null || Date.now() > deadline) throw new Error(`the private registry did not start: ${output.slice(-3_000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+  const stop = async (): Promise<void> => {
+    const running = child;
+    if (running === null || running.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    running.kill('SIGTERM');
+    const timer = setTimeout(() => running.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await start();
+  return { kind: 'local', url, register: (subject, schema) => registerOver(url, subject, schema), outage: { stop, start }, close: stop };
 }
 
 export async function registryUnderTest(): Promise<RegistryUnderTest> {
@@ -146,4 +201,15 @@ export async function registryUnderTest(): Promise<RegistryUnderTest> {
   }
   if (process.env['SLUICE_TEST_SCHEMA_REGISTRY'] === 'stub') return stubRegistry();
   return localRegistry();
+}
+
+/**
+ * A registry this test alone may stop and start: a private instance (default), the stub, or —
+ * with an external registry — undefined (it cannot be stopped from here).
+ */
+export async function registryForOutage(): Promise<RegistryUnderTest | undefined> {
+  const external = process.env['SLUICE_TEST_SCHEMA_REGISTRY_URL'];
+  if (external !== undefined && external !== '') return undefined;
+  if (process.env['SLUICE_TEST_SCHEMA_REGISTRY'] === 'stub') return stubRegistry();
+  return privateLocalRegistry();
 }
