@@ -1,9 +1,10 @@
 /**
  * `npm run chaos -- <fault>|all [--size ci|full] [--seed N]`: runs faults at full size (default)
- * against the real broker and PostgreSQL and prints each result; `all` at full size also writes
- * bench/results/chaos.json. Exit 1 when any fault failed a check (lost ≠ 0 among them).
+ * against the real broker and PostgreSQL and prints each result; at full size the results go to
+ * bench/results/chaos.json (replacing those faults' earlier entries). Exit 1 when any fault
+ * failed a check (lost ≠ 0 among them).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { faults } from './faults/index.ts';
@@ -48,10 +49,22 @@ for (const fault of selected) {
   process.stdout.write(`${JSON.stringify({ fault: last.fault, passed: last.passed, produced: last.produced, written: last.written, dead_lettered: last.dead_lettered, lost: last.lost, duplicated_in_final_state: last.duplicated_in_final_state, time_to_recover_s: last.time_to_recover_s })}\n`);
 }
 
-if (wanted === 'all' && size === 'full') {
+if (size === 'full') {
+  // Full-size results replace the same faults' entries; other faults' entries are kept, so
+  // faults can be re-run one at a time.
   const file = new URL('../bench/results/chaos.json', import.meta.url);
+  let previous: { results?: FaultResult[] } = {};
+  try {
+    previous = JSON.parse(await readFile(file, 'utf8')) as { results?: FaultResult[] };
+  } catch {
+    previous = {};
+  }
+  const rerun = new Set(results.map((result) => result.fault));
+  const merged = [...(previous.results ?? []).filter((result) => !rerun.has(result.fault)), ...results];
+  const order = faults.map((fault) => fault.name);
+  merged.sort((a, b) => order.indexOf(a.fault) - order.indexOf(b.fault));
   const machine = { cpus: os.cpus().length, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), seed: Number(values.seed), machine, results }, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), seed: Number(values.seed), machine, results: merged }, null, 2)}\n`);
   process.stderr.write(`wrote ${file.pathname}\n`);
 }
 process.exit(results.every((result) => result.passed) ? 0 : 1);
