@@ -6,8 +6,13 @@
  * status handling.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createAvroDecoder } from '../../../src/cdc/avro/avro-decoder.ts';
 import { writeConfluentFrame } from '../../../src/cdc/avro/confluent-frame.ts';
@@ -219,6 +224,35 @@ describe('Avro decoder outcomes', () => {
       assert.deepEqual([...result.event.row], [['id', 7]]);
       assert.equal(result.event.source.lsn, 99n);
       assert.deepEqual(result.event.sourceTable, { database: null, schema: null, table: 'items' });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('the HTTP client sends basic auth and trusts the CA file of an https registry', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-avro-tls-'));
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    } catch (error) {
+      t.skip(`openssl could not make a test certificate: ${String(error)}`);
+      return;
+    }
+    const seen: (string | undefined)[] = [];
+    const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (request, response) => {
+      seen.push(request.headers.authorization);
+      response.setHeader('content-type', 'application/vnd.schemaregistry.v1+json');
+      response.end(JSON.stringify({ schema: '"string"' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const client = createSchemaRegistryClient({ url, username: 'sluice', password: 'p@ss:word', caFile: cert });
+      assert.deepEqual(await client.fetchSchema(1), { schemaType: 'AVRO', schema: '"string"' });
+      assert.equal(seen[0], `Basic ${Buffer.from('sluice:p@ss:word').toString('base64')}`);
+      // Without the CA the certificate is not trusted: a retryable failure, not "not found".
+      await assert.rejects(createSchemaRegistryClient({ url }).fetchSchema(1), (error) => !(error instanceof SchemaNotFoundError));
     } finally {
       server.close();
     }
