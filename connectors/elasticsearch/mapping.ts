@@ -17,9 +17,12 @@
  *   json / struct                object with enabled=false: kept in _source, not indexed (any
  *                                JSON shape is accepted and no mapping explosion is possible)
  *   bytes                        binary
- *   date                         date, format strict_date
+ *   date                         date, format strict_date, with ignore_malformed
  *   timestamp / timestamptz      date, format strict_date_optional_time_nanos (millisecond
- *                                resolution in the index, nanoseconds kept in _source)
+ *                                resolution in the index, nanoseconds kept in _source), with
+ *                                ignore_malformed: PostgreSQL's 'infinity' / '-infinity' (and
+ *                                years beyond 9999) are kept in _source but not indexed, as
+ *                                NaN is for floats, instead of failing the document
  *   time / timetz / interval     keyword (no time-of-day or duration type exists)
  *   array                        the element's mapping (every field is multi-valued)
  */
@@ -70,10 +73,10 @@ export function fieldMapping(type: LogicalType, decimalMapping: DecimalMapping):
     case 'bytes':
       return { type: 'binary' };
     case 'date':
-      return { type: 'date', format: 'strict_date' };
+      return { type: 'date', format: 'strict_date', ignore_malformed: true };
     case 'timestamp':
     case 'timestamptz':
-      return { type: 'date', format: 'strict_date_optional_time_nanos' };
+      return { type: 'date', format: 'strict_date_optional_time_nanos', ignore_malformed: true };
     case 'array':
       return fieldMapping(type.element, decimalMapping);
   }
