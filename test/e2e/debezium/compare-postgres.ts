@@ -122,13 +122,53 @@ function preview(value: string | null | undefined, other: string | null | undefi
   return `${start > 0 ? `…[${start}]` : ''}${value.slice(start, at + 80)}… (${value.length} chars)`;
 }
 
-async function canonicalRows(client: pg.Client, schema: string, table: string, columns: readonly ColumnInfo[], key: readonly string[], side: 'source' | 'target'): Promise<Map<string, (string | null)[]>> {
+/**
+ * Canonical values of `relation` (a table name, or a parenthesised query producing the table's
+ * columns) keyed by the key columns' texts joined with '|'.
+ */
+export async function canonicalRows(
+  client: pg.Client,
+  relation: string,
+  columns: readonly ColumnInfo[],
+  key: readonly string[],
+  side: 'source' | 'target',
+  values: readonly unknown[] = [],
+): Promise<Map<string, (string | null)[]>> {
   const keyExpression = key.map((name) => `${quote(name)}::text`).join(` || '|' || `);
   const select = columns.map((column) => canonicalExpression(column, side)).join(', ');
   const result = await client.query<{ k: string; values: (string | null)[] }>({
-    text: `SELECT ${keyExpression} AS k, ARRAY[${select}]::text[] AS values FROM ${quote(schema)}.${quote(table)}`,
+    text: `SELECT ${keyExpression} AS k, ARRAY[${select}]::text[] AS values FROM ${relation} AS compared`,
+    values: [...values],
   });
   return new Map(result.rows.map((row) => [row.k, row.values]));
+}
+
+/** Differences between two sets of canonical rows of one table. */
+export function diffRows(
+  table: string,
+  columns: readonly ColumnInfo[],
+  sourceRows: ReadonlyMap<string, readonly (string | null)[]>,
+  targetRows: ReadonlyMap<string, readonly (string | null)[]>,
+): { differences: TableDifference[]; comparedValues: number } {
+  const differences: TableDifference[] = [];
+  let comparedValues = 0;
+  for (const [rowKey, sourceValues] of sourceRows) {
+    const targetValues = targetRows.get(rowKey);
+    if (targetValues === undefined) {
+      differences.push({ table, kind: 'missing-row', key: rowKey });
+      continue;
+    }
+    for (let i = 0; i < columns.length; i++) {
+      comparedValues += 1;
+      if (sourceValues[i] !== targetValues[i]) {
+        differences.push({ table, kind: 'value', key: rowKey, column: `${columns[i]!.name} (${columns[i]!.type})`, source: preview(sourceValues[i], targetValues[i]), target: preview(targetValues[i], sourceValues[i]) });
+      }
+    }
+  }
+  for (const rowKey of targetRows.keys()) {
+    if (!sourceRows.has(rowKey)) differences.push({ table, kind: 'extra-row', key: rowKey });
+  }
+  return { differences, comparedValues };
 }
 
 /**
@@ -158,25 +198,11 @@ export async function compareDatabases(options: {
     const missing = columns.filter((column) => !targetColumns.has(column.name));
     for (const column of missing) differences.push({ table, kind: 'missing-column', column: column.name });
     const compared = columns.filter((column) => targetColumns.has(column.name));
-    const sourceRows = await canonicalRows(source, schema, table, compared, key, 'source');
-    const targetRows = await canonicalRows(target, schema, table, compared, key, 'target');
-    let comparedValues = 0;
-    for (const [rowKey, sourceValues] of sourceRows) {
-      const targetValues = targetRows.get(rowKey);
-      if (targetValues === undefined) {
-        differences.push({ table, kind: 'missing-row', key: rowKey });
-        continue;
-      }
-      for (let i = 0; i < compared.length; i++) {
-        comparedValues += 1;
-        if (sourceValues[i] !== targetValues[i]) {
-          differences.push({ table, kind: 'value', key: rowKey, column: `${compared[i]!.name} (${compared[i]!.type})`, source: preview(sourceValues[i], targetValues[i]), target: preview(targetValues[i], sourceValues[i]) });
-        }
-      }
-    }
-    for (const rowKey of targetRows.keys()) {
-      if (!sourceRows.has(rowKey)) differences.push({ table, kind: 'extra-row', key: rowKey });
-    }
+    const relation = `${quote(schema)}.${quote(table)}`;
+    const sourceRows = await canonicalRows(source, relation, compared, key, 'source');
+    const targetRows = await canonicalRows(target, relation, compared, key, 'target');
+    const { differences: found, comparedValues } = diffRows(table, compared, sourceRows, targetRows);
+    differences.push(...found);
     tables.push({ table, sourceRows: sourceRows.size, targetRows: targetRows.size, comparedValues });
   }
   return { equal: differences.length === 0, tables, differences };

@@ -22,6 +22,7 @@ import pg from 'pg';
 import type { RunningService } from '../../../src/service.ts';
 import { createTopicsOf, groupProgress, postgresSinkSettings, readTopic, type SluiceProcess, type Settings, startChild, startInProcess, topicRecordCount, waitFor } from '../../support/sluice-harness.ts';
 import { createUniqueDatabase, startServices, type TestDatabase, testKafka, uniqueName } from '../../support/services.ts';
+import { compareOpenSearch, deleteIndices, searchServerAnswers } from './compare-opensearch.ts';
 import { compareDatabases, describeDifferences } from './compare-postgres.ts';
 import { debeziumPostgresConfig, dropLeftoverSlots, RUN_PREFIX, removeConnector, transactionsDelayingSlotCreation } from './debezium-connector.ts';
 import { awaitConnectorRunning, connectLogPath, createConnector, ensureConnect, restartConnect, stopConnect } from './kafka-connect.ts';
@@ -41,6 +42,12 @@ describe('Debezium PostgreSQL connector → Kafka → sluice → PostgreSQL', { 
   const topics = SOURCE_TABLES.map(topicOf);
   const group = `${name}_group`;
   const dlqTopic = `${group}.dlq`;
+  const searchGroup = `${name}_os`;
+  const searchDlqTopic = `${searchGroup}.dlq`;
+  const searchNode = process.env.SLUICE_TEST_OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
+  const indexOf = (table: string): string => `${name}-public.${table}`;
+  /** Tables whose columns all have a JSON form PostgreSQL reads back (see compare-opensearch.ts). */
+  const searchTables = ['order_lines', 'evolving', 'truncated', 'sync_marker'];
   let startedConnect = false;
   let source: TestDatabase | undefined;
   let target: TestDatabase | undefined;
@@ -66,7 +73,10 @@ describe('Debezium PostgreSQL connector → Kafka → sluice → PostgreSQL', { 
     await checkPlaceholderAudit(targetClient, 'public');
     workload = new SourceWorkload(sourceClient, SEED);
     // The broker does not auto-create topics: sluice's dead-letter topic must exist up front.
-    await createTopicsOf([{ topic: dlqTopic, partitions: 1 }]);
+    await createTopicsOf([
+      { topic: dlqTopic, partitions: 1 },
+      { topic: searchDlqTopic, partitions: 1 },
+    ]);
     await workload.createTables();
     await workload.snapshotRows();
     log(`seed ${SEED}; connector, topic prefix, slot and publication ${name}; source ${source.name}, target ${target.name}`);
@@ -84,11 +94,12 @@ describe('Debezium PostgreSQL connector → Kafka → sluice → PostgreSQL', { 
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
-      const mine = [...topics, dlqTopic].filter((topic) => existing.has(topic));
+      const mine = [...topics, dlqTopic, searchDlqTopic].filter((topic) => existing.has(topic));
       if (mine.length > 0) await admin.deleteTopics({ topics: mine });
     } finally {
       await admin.disconnect();
     }
+    if (await searchServerAnswers(searchNode)) await deleteIndices(searchNode, SOURCE_TABLES.map(indexOf)).catch(() => undefined);
     if (startedConnect) await stopConnect();
   });
 
@@ -225,5 +236,44 @@ describe('Debezium PostgreSQL connector → Kafka → sluice → PostgreSQL', { 
     await service.stop();
     assert.equal(await service.finished, null, 'sluice stopped cleanly');
     service = undefined;
+  });
+  test('the same topics into OpenSearch: documents equal the source rows of the main tables', async (t) => {
+    if (!(await searchServerAnswers(searchNode))) {
+      t.skip(`no OpenSearch at ${searchNode} (scripts/services.sh up opensearch)`);
+      return;
+    }
+    const settings: Settings = {
+      SLUICE_DESTINATION: 'elasticsearch',
+      SLUICE_ES_FLAVOUR: 'opensearch',
+      SLUICE_ES_NODES: searchNode,
+      SLUICE_ES_INDEX_PREFIX: `${name}-`,
+      SLUICE_KAFKA_BROKERS: sluiceSettings().SLUICE_KAFKA_BROKERS!,
+      SLUICE_TOPIC_PATTERN: `^${name}\\.public\\..+`,
+      SLUICE_JSON_SCHEMAS: 'embedded',
+      SLUICE_GROUP_ID: searchGroup,
+      SLUICE_DLQ_TOPIC: searchDlqTopic,
+      SLUICE_HTTP_PORT: '0',
+      SLUICE_COMMIT_INTERVAL_MS: '200',
+      SLUICE_LOG_LEVEL: process.env.SLUICE_TEST_LOG_LEVEL ?? 'silent',
+    };
+    const searchService = await startInProcess(settings);
+    try {
+      let progress = await groupProgress(searchGroup, topics).catch(() => null);
+      await waitFor(
+        async () => {
+          progress = await groupProgress(searchGroup, topics);
+          return progress.committed === progress.end;
+        },
+        { timeoutMs: 120_000, intervalMs: 250, describe: () => `OpenSearch sink committed ${progress?.committed} of ${progress?.end}` },
+      );
+    } finally {
+      await searchService.stop();
+    }
+    assert.equal(await searchService.finished, null, 'the OpenSearch sink stopped cleanly');
+    const deadLetters = (await readTopic(searchDlqTopic)).map((record) => `${record.headers['sluice.dlq.code']} ${record.headers['sluice.dlq.topic']}@${record.headers['sluice.dlq.offset']}: ${record.headers['sluice.dlq.reason']}`);
+    assert.deepEqual(deadLetters, [], 'no real Debezium event was dead-lettered by the OpenSearch sink');
+    const report = await compareOpenSearch({ source: sourceClient!, schema: 'public', tables: searchTables, nodeUrl: searchNode, indexOf });
+    log(`OpenSearch compared ${report.tables.map((table) => `${table.table} ${table.sourceRows}/${table.targetRows} documents, ${table.comparedValues} values`).join('; ')}`);
+    assert.ok(report.equal, `OpenSearch differs from the source (${report.differences.length} differences):\n${describeDifferences(report.differences)}`);
   });
 });
