@@ -37,6 +37,7 @@ export class SluiceMetrics implements PipelineObserver {
   readonly stageBusyRatio = new Gauge({ name: 'sluice_stage_busy_ratio', help: 'Share of time each stage was busy.', labelNames: ['stage'], registers: [this.registry] });
   readonly stageBackpressuredRatio = new Gauge({ name: 'sluice_stage_backpressured_ratio', help: 'Share of time each stage waited on a full downstream.', labelNames: ['stage'], registers: [this.registry] });
   readonly bottleneck = new Gauge({ name: 'sluice_bottleneck_stage', help: '1 for the stage currently diagnosed as the bottleneck.', labelNames: ['stage'], registers: [this.registry] });
+  readonly lostRecords = new Counter({ name: 'sluice_records_lost_total', help: 'Offsets skipped between two fetches of a partition: records never delivered (deleted by retention while lagging), by topic and partition.', labelNames: ['topic', 'partition'], registers: [this.registry] });
   readonly desiredReplicas = new Gauge({ name: 'sluice_desired_replicas', help: 'Replicas the lag trend and per-replica throughput call for, capped at the partition count.', registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -88,6 +89,10 @@ export class SluiceMetrics implements PipelineObserver {
   committed(): void {
     this.commits.inc();
     this.lastCommitTime.set(Date.now() / 1000);
+  }
+
+  recordsLost(partition: TopicPartition, count: number): void {
+    this.lostRecords.inc({ topic: partition.topic, partition: String(partition.partition) }, count);
   }
 
   partitionsPaused(partitions: readonly TopicPartition[], reason: string): void {

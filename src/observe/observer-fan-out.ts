@@ -24,5 +24,6 @@ export function fanOutObservers(observers: readonly PipelineObserver[]): Pipelin
     partitionsPaused: forward('partitionsPaused'),
     partitionsResumed: forward('partitionsResumed'),
     controlDecision: forward('controlDecision'),
+    recordsLost: forward('recordsLost'),
   };
 }

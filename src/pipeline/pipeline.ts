@@ -37,6 +37,7 @@ import { type BackoffPolicy, backoffDelayMs, sleep } from './backoff.ts';
 import { BatchExecutor, FatalPipelineError, type WriteObservation } from './batch-executor.ts';
 import { TableCompactor } from './compactor.ts';
 import { type DeadLetterProducer, type DeadLetterReason, deadLetterMessage } from './dead-letter.ts';
+import { OffsetContinuity } from './offset-continuity.ts';
 import { OffsetTracker, partitionId } from './offset-tracker.ts';
 import { encodeRowKey } from './row-key.ts';
 import { type TableNaming, tableKey, targetTableFor } from './table-naming.ts';
@@ -65,6 +66,8 @@ export interface PipelineObserver {
   partitionsPaused?(partitions: readonly TopicPartition[], reason: string): void;
   partitionsResumed?(partitions: readonly TopicPartition[], reason: string): void;
   controlDecision?(decision: Decision): void;
+  /** Offsets skipped between two batches of a partition (offset-continuity.ts). */
+  recordsLost?(partition: TopicPartition, count: number): void;
 }
 
 export interface PipelineOptions {
@@ -107,6 +110,7 @@ interface TableState {
 
 export class Pipeline {
   private readonly tracker = new OffsetTracker();
+  private readonly continuity = new OffsetContinuity();
   private readonly tables = new Map<string, TableState>();
   private readonly limit: LimitFunction;
   /** Batches handed to the writers and not yet settled, across all tables. */
@@ -230,6 +234,7 @@ export class Pipeline {
   private async onBatch(batch: RecordBatch): Promise<void> {
     if (this.stopping || this.fatalError !== null || batch.records.length === 0) return;
     const tp = { topic: batch.topic, partition: batch.partition };
+    this.checkContinuity(tp, batch.records);
     let bytes = 0;
     for (const record of batch.records) bytes += recordBytes(record);
     await this.waitForRoom(bytes);
@@ -247,6 +252,17 @@ export class Pipeline {
     this.options.controller.stages.meter('decode').record('busy', decodeStarted, performance.now());
     this.options.observer?.recordsReceived?.(tp, batch.records.length, bytes);
     this.schedule();
+  }
+
+  /** Loudly reports offsets that were never delivered (e.g. deleted by retention while lagging). */
+  private checkContinuity(tp: TopicPartition, records: readonly KafkaRecord[]): void {
+    const lost = this.continuity.observe(tp, records[0]!.offset, records[records.length - 1]!.offset);
+    if (lost === null) return;
+    this.options.logger.error(
+      { event: 'records-lost', topic: tp.topic, partition: tp.partition, from: lost.from.toString(), to: lost.to.toString(), count: lost.count.toString() },
+      `records lost: offsets ${lost.from}..${lost.to} (${lost.count}) of ${tp.topic}[${tp.partition}] were never delivered (deleted by retention before they were consumed?)`,
+    );
+    this.options.observer?.recordsLost?.(tp, Number(lost.count));
   }
 
   /**
@@ -295,6 +311,7 @@ export class Pipeline {
     for (const tp of partitions) {
       const id = partitionId(tp.topic, tp.partition);
       this.releaseBytes(tp, this.tracker.forget(tp));
+      this.continuity.forget(tp);
       this.epochs.delete(id);
       this.appliedOffsets.delete(id);
       this.endPause(id);
