@@ -17,6 +17,10 @@
  *     avro.malformed_datum      the bytes do not decode with the writer schema (truncated, trailing bytes)
  *   and the JSON decoder's codes for what follows decoding (cdc.not_change_event, cdc.unknown_op,
  *   cdc.value_mismatch, cdc.missing_row, cdc.missing_key, cdc.invalid_key, cdc.unexpected).
+ * - Keys: Confluent Avro like the value, or JSON (a JsonConverter key with or without schema, or a
+ *   StringConverter key holding JSON) — key.converter is often left at JSON while values are Avro.
+ *   A JSON key's fields are typed with the row's columns of the same names (as the JSON decoder
+ *   does for a bare key); a key that is neither is avro.bad_magic_byte.
  * - Schema evolution: every id is its own writer schema; records are read with the schema they were
  *   written with, and a new column set gives a new TableSchema (new fingerprint), as a new embedded
  *   schema does in JSON.
@@ -33,7 +37,7 @@ import {
 } from '../compiled-schema.ts';
 import { ValueMismatch } from '../conversion-errors.ts';
 import type { DecodeInput } from '../decode.ts';
-import { isIntegerLiteral, JsonNumberText } from '../lossless-json.ts';
+import { isIntegerLiteral, JsonNumberText, JsonSyntaxError, parseLosslessJson } from '../lossless-json.ts';
 import { DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER, type ToastPlaceholders, toastPlaceholders } from '../toast.ts';
 import type { DebeziumOp, DecodeResult, RecordPosition, Row, SourceInfo, SourceTable, TableSchema, Value } from '../types.ts';
 import { type FrameRole, peekSchemaId, readConfluentFrame } from './confluent-frame.ts';
@@ -58,6 +62,8 @@ const EMPTY_ROW: Row = new Map<string, Value>();
 
 interface TopicState {
   readonly topicTable: SourceTable;
+  /** Key schemas synthesised for JSON keys: per value schema, per key field list. */
+  readonly jsonKeys: WeakMap<CompiledValueSchema, Map<string, CompiledKeySchema>>;
   lastSourceTable: SourceTable | null;
   /** Key schema last seen with each value schema, for deletes that arrive without a key. */
   readonly lastKeyByValue: WeakMap<CompiledValueSchema, CompiledKeySchema>;
@@ -103,6 +109,44 @@ function rowsEqual(a: Row, b: Row): boolean {
   return true;
 }
 
+function firstNonSpace(bytes: Buffer): number | undefined {
+  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte;
+  return undefined;
+}
+
+/** The fields of a JSON key: the payload of a {schema, payload} envelope, or the object itself. */
+function jsonKeyPayload(bytes: Buffer): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = parseLosslessJson(bytes.toString('utf8'));
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) fail('cdc.malformed_json', `the record key is not Confluent Avro nor valid JSON: ${error.message}`);
+    throw error;
+  }
+  if (isObject(parsed) && 'payload' in parsed && 'schema' in parsed && Object.keys(parsed).length === 2) parsed = parsed['payload'];
+  if (!isObject(parsed)) fail('cdc.invalid_key', 'the JSON message key is not an object');
+  return parsed;
+}
+
+/** A key schema typing the JSON key's fields with the row's columns of the same names. */
+function jsonKeySchema(state: TopicState, compiled: CompiledValueSchema, names: readonly string[]): CompiledKeySchema {
+  let byFields = state.jsonKeys.get(compiled);
+  if (byFields === undefined) {
+    byFields = new Map();
+    state.jsonKeys.set(compiled, byFields);
+  }
+  const signature = JSON.stringify(names);
+  let keySchema = byFields.get(signature);
+  if (keySchema === undefined) {
+    const row = compiled.row!;
+    const columns = names.map((name) => row.byName.get(name) ?? fail('cdc.invalid_key', `key field ${JSON.stringify(name)} is not a column of the row`));
+    const columnSchemas = columns.map((column) => row.columnSchemas[row.columns.indexOf(column)]!);
+    keySchema = { row: { columns, columnSchemas, byName: new Map(columns.map((column) => [column.name, column])) } };
+    byFields.set(signature, keySchema);
+  }
+  return keySchema;
+}
+
 export function createAvroDecoder(options: AvroDecoderOptions): AvroDecoder {
   const store = options.schemas;
   const placeholders: ToastPlaceholders = toastPlaceholders(options.unavailableValuePlaceholder ?? DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER);
@@ -111,7 +155,7 @@ export function createAvroDecoder(options: AvroDecoderOptions): AvroDecoder {
   function topicState(topic: string): TopicState {
     let state = topics.get(topic);
     if (state === undefined) {
-      state = { topicTable: tableFromTopic(topic), lastSourceTable: null, lastKeyByValue: new WeakMap() };
+      state = { topicTable: tableFromTopic(topic), lastSourceTable: null, lastKeyByValue: new WeakMap(), jsonKeys: new WeakMap() };
       topics.set(topic, state);
     }
     return state;
@@ -225,11 +269,17 @@ export function createAvroDecoder(options: AvroDecoderOptions): AvroDecoder {
     let keyRow: Row | null = null;
     const keyBytes = record.key;
     if (keyBytes !== null && keyBytes.length > 0) {
-      const key = readDatum(keyBytes, 'key');
-      if (!isObject(key.datum)) fail('cdc.invalid_key', 'the message key is not an Avro record');
-      keySchema = compiledKey(key.schema);
+      if (keyBytes[0] !== 0 && firstNonSpace(keyBytes) === 0x7b) {
+        const payload = jsonKeyPayload(keyBytes);
+        keySchema = jsonKeySchema(state, compiled, Object.keys(payload));
+        keyRow = convertRow(keySchema.row, payload, null);
+      } else {
+        const key = readDatum(keyBytes, 'key');
+        if (!isObject(key.datum)) fail('cdc.invalid_key', 'the message key is not an Avro record');
+        keySchema = compiledKey(key.schema);
+        keyRow = convertRow(keySchema.row, key.datum, null);
+      }
       state.lastKeyByValue.set(compiled, keySchema);
-      keyRow = convertRow(keySchema.row, key.datum, null);
     }
     const row = compiled.row!;
     const schema: TableSchema = tableSchemaFor(compiled, keySchema);

@@ -48,7 +48,7 @@ function decodeErrorCode(run: () => unknown): string {
 }
 
 describe('Avro decoder outcomes', () => {
-  it('a corrupt frame is a DecodeError naming what is wrong (wrong magic byte, truncated header, truncated datum, trailing bytes)', async () => {
+  it('a corrupt frame is a DecodeError naming what is wrong (wrong magic byte, truncated header, truncated datum, trailing bytes); a JSON key is read', async () => {
     const transcoder = new AvroTranscoder();
     const good = goodRecord(transcoder);
     const decoder = createAvroDecoder({ schemas: new SchemaStore(transcoder.registry) });
@@ -61,7 +61,13 @@ describe('Avro decoder outcomes', () => {
     assert.match(decodeErrorCode(() => decoder.decode({ ...good, value: value.subarray(0, 3) })), /^avro\.truncated_frame: .*3 bytes/);
     assert.match(decodeErrorCode(() => decoder.decode({ ...good, value: value.subarray(0, value.length - 4) })), /^avro\.malformed_datum: record value does not decode with schema id/);
     assert.match(decodeErrorCode(() => decoder.decode({ ...good, value: Buffer.concat([value, Buffer.from([1, 2])]) })), /^avro\.malformed_datum: .*trailing/);
-    assert.match(decodeErrorCode(() => decoder.decode({ ...good, key: Buffer.from('{"id":1}') })), /^avro\.bad_magic_byte: the record key/);
+    assert.match(decodeErrorCode(() => decoder.decode({ ...good, key: Buffer.from('id=1') })), /^avro\.bad_magic_byte: the record key/);
+    // A JSON key is accepted (key.converter left at JSON), typed by the row's columns.
+    const jsonKeyed = decoder.decode({ ...good, key: Buffer.from('{"id":1}') });
+    assert.ok(jsonKeyed.kind === 'change' && jsonKeyed.event.kind === 'upsert');
+    assert.deepEqual([...jsonKeyed.event.key], [['id', 1]]);
+    assert.match(decodeErrorCode(() => decoder.decode({ ...good, key: Buffer.from('{"nope":1}') })), /^cdc\.invalid_key: key field "nope"/);
+    assert.match(decodeErrorCode(() => decoder.decode({ ...good, key: Buffer.from('{"id":') })), /^cdc\.malformed_json: the record key/);
   });
 
   it('an unknown schema id (registry 404) is a DecodeError with the id; the registry is asked again at the next prepare', async () => {
