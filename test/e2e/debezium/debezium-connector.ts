@@ -94,15 +94,17 @@ export async function removeConnector(name: string, sourceDatabase: string | nul
 }
 
 /**
- * Slots of earlier runs that died before their clean-up (inactive, named like ours, with no
- * connector registered in the worker): dropped, with their source databases, so they stop
+ * Slots of earlier runs of this test that died before their clean-up (inactive, named exactly
+ * like ours, with no connector registered in the shared worker): dropped, with their source databases, so they stop
  * holding WAL. Returns what was dropped.
  */
 export async function dropLeftoverSlots(): Promise<string[]> {
   const registered = new Set(await listConnectors());
   return withServerClient(async (client) => {
     const slots = await client.query<{ slot_name: string; database: string | null }>(
-      "SELECT slot_name, database FROM pg_replication_slots WHERE slot_name LIKE 'sluice\\_dbz\\_%' AND NOT active",
+      // Exactly this test's names (uniqueName(RUN_PREFIX)): other tests build theirs from RUN_PREFIX
+      // too (sluice_dbz_avro_…) and run their own workers, whose connectors this worker cannot see.
+      "SELECT slot_name, database FROM pg_replication_slots WHERE slot_name ~ '^sluice_dbz_[0-9a-z]+_[0-9a-f]{8}$' AND NOT active",
     );
     const dropped: string[] = [];
     for (const slot of slots.rows) {
