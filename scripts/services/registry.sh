@@ -45,7 +45,12 @@ registry_install_converter() {
   manifest="$(mktemp -d)"
   mkdir -p "$manifest/META-INF/services"
   printf 'io.apicurio.registry.utils.converter.AvroConverter\n' >"$manifest/META-INF/services/org.apache.kafka.connect.storage.Converter"
-  (cd "$manifest" && jar cf "$target/sluice-apicurio-converter-manifest.jar" META-INF) || { rm -rf "$manifest"; return 1; }
+  # A jar is a zip: `jar` comes with a JDK only, python3's zipfile does on a JRE-only machine.
+  if command -v jar >/dev/null; then
+    (cd "$manifest" && jar cf "$target/sluice-apicurio-converter-manifest.jar" META-INF) || { rm -rf "$manifest"; return 1; }
+  else
+    (cd "$manifest" && python3 -m zipfile -c "$target/sluice-apicurio-converter-manifest.jar" META-INF) || { rm -rf "$manifest"; return 1; }
+  fi
   rm -rf "$manifest"
   touch "$(registry_converter_dir)/.complete"
 }
