@@ -56,6 +56,16 @@ export interface SluiceRunMeasurement {
   readonly samples: readonly MetricSample[];
 }
 
+const POLL_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 const SLUICE_BIN = path.join(benchRoot, 'bin/sluice.mjs');
 const POSTMASTER_PID = path.join(benchRoot, '.services/postgres/data/postmaster.pid');
 
@@ -73,7 +83,7 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
     SLUICE_LOG_LEVEL: 'warn',
     ...options.overrides,
   };
-  const offsets = new GroupOffsets(group, options.topics);
+  let offsets = new GroupOffsets(group, options.topics);
   await offsets.connect();
   const pgBefore = postgresCpuSeconds(POSTMASTER_PID);
   const startedAtMs = Date.now();
@@ -104,10 +114,18 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sluice (${options.label}) exited: ${output.slice(-3_000)}`);
       if (Date.now() > deadline) throw new Error(`sluice (${options.label}): committed ${committedTotal}/${endTotal} at the deadline`);
       if (firstConsumedAtMs === 0) {
-        const samples = await scrapeMetrics(metricsUrl).catch(() => [] as MetricSample[]);
+        const samples = await withTimeout(scrapeMetrics(metricsUrl), POLL_TIMEOUT_MS).catch(() => [] as MetricSample[]);
         if (metricSum(samples, 'sluice_events_consumed_total') > 0) firstConsumedAtMs = Date.now();
       }
-      const committed = await offsets.committed();
+      // A poll that does not answer is skipped (seen once: a poll never settled while the
+      // group was complete), and the admin connection is replaced.
+      const committed = await withTimeout(offsets.committed(), POLL_TIMEOUT_MS).catch(async () => {
+        await offsets.close().catch(() => undefined);
+        offsets = new GroupOffsets(group, options.topics);
+        await offsets.connect();
+        return null;
+      });
+      if (committed === null) continue;
       const now = Date.now();
       committedTotal = 0;
       for (const value of committed.values()) committedTotal += value;
@@ -123,7 +141,7 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
     const cpuSeconds = cpuSecondsOf(pid);
     const rss = peakRssMiB(pid);
     const pgAfter = postgresCpuSeconds(POSTMASTER_PID);
-    const samples = await scrapeMetrics(metricsUrl).catch(() => [] as MetricSample[]);
+    const samples = await withTimeout(scrapeMetrics(metricsUrl), POLL_TIMEOUT_MS).catch(() => [] as MetricSample[]);
     const batches = metricSum(samples, 'sluice_batch_rows_count');
     const write = (q: number): number | null => {
       const seconds = histogramQuantile(samples, 'sluice_write_latency_seconds', q);
