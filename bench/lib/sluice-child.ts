@@ -52,6 +52,8 @@ export interface SluiceRunMeasurement {
   readonly meanBatchRows: number;
   readonly writeErrors: number;
   readonly profileFile: string | null;
+  /** false: sluice did not exit within 30 s of SIGTERM and was killed (a shutdown problem, reported). */
+  readonly stoppedCleanly: boolean;
   readonly database: TestDatabase;
   readonly samples: readonly MetricSample[];
 }
@@ -147,10 +149,9 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
       const seconds = histogramQuantile(samples, 'sluice_write_latency_seconds', q);
       return seconds === null ? null : round(seconds * 1000, 1);
     };
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    await exited;
+    const stoppedCleanly = await stop(child, 30_000);
     return {
+      stoppedCleanly,
       seconds: (endedAtMs - firstConsumedAtMs) / 1000,
       records: committedTotal,
       startedAtMs,
@@ -172,6 +173,23 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await offsets.close();
   }
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within `graceMs`; true when it exited on its own. */
+async function stop(child: ChildProcess, graceMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return true;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const clean = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), graceMs);
+  })]);
+  clearTimeout(timer);
+  if (!clean) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  return clean;
 }
 
 /** The main thread's profile of `pid` is its largest (tsx's loader thread writes a second, idle one). */

@@ -128,6 +128,7 @@ export async function pgThroughput(options: ScenarioOptions): Promise<BenchResul
           mean_batch_rows: measured.meanBatchRows,
           write_errors: measured.writeErrors,
           target_equals_expected: equal,
+          stopped_cleanly: measured.stoppedCleanly,
           ...(measured.profileFile === null ? {} : { profile: summariseProfile(measured.profileFile) }),
         });
       } finally {
