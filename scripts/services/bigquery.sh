@@ -10,8 +10,8 @@
 # version list (@v/list), which the module proxy answers 403 for this module. The module zip of
 # v0.8.1 itself is served, so the plug-in downloads it (`go mod download`), builds it in a
 # writable copy with `go build`, and caches the binary. The first build compiles GoogleSQL
-# (translated from WebAssembly to Go) and takes long: ~25 min on a busy 2-core machine; Go's build
-# cache makes later builds quick.
+# (translated from WebAssembly to Go) and takes long: ~25 min on a busy 2-core machine; Go's
+# module and build caches (per machine, outside the checkout) make later builds quick.
 
 BIGQUERY_EMULATOR_VERSION=v0.8.1
 BIGQUERY_EMULATOR_MODULE=github.com/goccy/bigquery-emulator

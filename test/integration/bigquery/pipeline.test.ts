@@ -16,7 +16,7 @@ import { groupProgress, type Settings, startInProcess, waitFor } from '../../sup
 import { kafkaBrokers, startServices, uniqueName } from '../../support/services.ts';
 import { EMULATOR_PROJECT, createDataset, dropDataset, emulatorClient, emulatorEnv, requireEmulator, uniqueDataset } from './emulator-service.ts';
 
-const EVENTS = Number(process.env.SLUICE_E2E_EVENTS ?? 4_000);
+const EVENTS = Number(process.env.SLUICE_E2E_EVENTS ?? 2_500);
 
 function sinkSettings(topics: readonly string[], group: string, dataset: string): Settings {
   return {
