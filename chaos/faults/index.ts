@@ -5,6 +5,7 @@ import { brokerRestartFault } from './broker-restart.ts';
 import { destinationOutageFault } from './destination-outage.ts';
 import { killFault } from './kill.ts';
 import { rebalanceFault } from './rebalance.ts';
+import { retentionBreachFault } from './retention-breach.ts';
 import { slowNetworkFault } from './slow-network.ts';
 
-export const faults: readonly Fault[] = [killFault, destinationOutageFault, rebalanceFault, brokerRestartFault, badConfigFault, slowNetworkFault];
+export const faults: readonly Fault[] = [killFault, destinationOutageFault, rebalanceFault, brokerRestartFault, retentionBreachFault, badConfigFault, slowNetworkFault];

@@ -1,6 +1,6 @@
 /**
  * A loopback TCP proxy that delays every chunk, in both directions, by `delayMs` (changeable
- * while running): a slow network in front of a server. Order is kept per direction (a chunk is
+ * while running): a slow network in front of a server; `partition(true)` cuts it off. Order is kept per direction (a chunk is
  * never released before the one ahead of it), so the protocol stream stays intact.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
@@ -10,6 +10,7 @@ export class LatencyProxy {
   private server: Server | null = null;
   delayMs: number;
   port = 0;
+  private partitioned = false;
 
   constructor(
     private readonly target: { host: string; port: number },
@@ -36,7 +37,20 @@ export class LatencyProxy {
     await new Promise<void>((resolve) => (this.server === null ? resolve() : this.server.close(() => resolve())));
   }
 
+  /**
+   * A network partition: while on, every connection is cut and new ones are closed at once
+   * (clients see resets and connection errors, as when the server host is unreachable).
+   */
+  partition(on: boolean): void {
+    this.partitioned = on;
+    if (on) for (const socket of this.sockets) socket.destroy();
+  }
+
   private connect(client: Socket): void {
+    if (this.partitioned) {
+      client.destroy();
+      return;
+    }
     const upstream = createConnection(this.target);
     for (const socket of [client, upstream]) {
       this.sockets.add(socket);

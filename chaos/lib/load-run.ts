@@ -28,6 +28,7 @@ export async function startLoadRun(options: {
   partitions?: number;
   tables?: readonly ShapeName[];
   settings?: Settings;
+  topicConfig?: Readonly<Record<string, string>>;
 }): Promise<LoadRun> {
   const { cluster } = options;
   const database = await cluster.createDatabase(`chaos_${options.name}`);
@@ -39,7 +40,7 @@ export async function startLoadRun(options: {
     topicPrefix: chaosName(`chaos_${options.name}`),
     mix: { insert: 0.4, update: 0.45, delete: 0.1, keyChange: 0.05, truncate: 0 },
   });
-  for (const spec of workload.topics()) await cluster.createTopic(spec.topic, spec.partitions);
+  for (const spec of workload.topics()) await cluster.createTopic(spec.topic, spec.partitions, options.topicConfig);
   const topics = workload.topics().map((spec) => spec.topic);
   const group = chaosName(`chaos_${options.name}_group`);
   const settings = sinkSettings({ endpoints: cluster.endpoints, databaseUrl: cluster.databaseUrl(database), topics, group, extra: options.settings });
