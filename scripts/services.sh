@@ -46,7 +46,7 @@ SLUICE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SERVICES_STATE="${SLUICE_SERVICES_STATE:-$SLUICE_ROOT/.services}"
 SERVICES_CACHE="${SLUICE_CACHE_DIR:-$SLUICE_ROOT/.cache}"
 SERVICES_PLUGINS="$SLUICE_ROOT/scripts/services"
-SLUICE_DEFAULT_SERVICES="kafka postgres opensearch fakesnow registry connect"
+SLUICE_DEFAULT_SERVICES="kafka postgres opensearch fakesnow registry connect bigquery"
 export SLUICE_ROOT SERVICES_STATE SERVICES_CACHE
 
 svc_info() { printf '[services] %s\n' "$*" >&2; }
