@@ -1,5 +1,6 @@
 /**
  * `npm run chaos -- <fault>|all [--size ci|full] [--seed N]`: runs faults at full size (default)
+ * (`npm run chaos -- table` prints the README table of the saved results)
  * against the real broker and PostgreSQL and prints each result; at full size the results go to
  * bench/results/chaos.json (replacing those faults' earlier entries). Exit 1 when any fault
  * failed a check (lost ≠ 0 among them).
@@ -9,8 +10,15 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { faults } from './faults/index.ts';
 import type { FaultResult, FaultSize } from './lib/result.ts';
+import { resultsTable } from './lib/results-table.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { size: { type: 'string', default: 'full' }, seed: { type: 'string', default: '20261125' } } });
+if (positionals[0] === 'table') {
+  // `npm run chaos -- table`: the README table from bench/results/chaos.json.
+  const saved = JSON.parse(await readFile(new URL('../bench/results/chaos.json', import.meta.url), 'utf8')) as { date: string; results: FaultResult[] };
+  process.stdout.write(`${saved.date}\n\n${resultsTable(saved.results)}\n`);
+  process.exit(0);
+}
 const wanted = positionals[0];
 const size = values.size as FaultSize;
 if (wanted === undefined || (size !== 'ci' && size !== 'full')) {
