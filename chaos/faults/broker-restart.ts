@@ -21,7 +21,7 @@ export const brokerRestartFault: Fault = {
   async run(context: FaultContext): Promise<FaultResult> {
     const size = SIZES[context.size];
     const report = new FaultReport('broker-restart', context);
-    await ownUp('kafka');
+    const startedHere = await ownUp('kafka');
     const cluster = new Cluster(ownKafkaEndpoints(sharedEndpoints().postgresUrl));
     const run = await startLoadRun({
       cluster,
@@ -69,8 +69,9 @@ export const brokerRestartFault: Fault = {
       return report.finish({ ...figures, time_to_recover_s: roundSeconds(recoverSeconds) });
     } finally {
       await child?.stop('SIGTERM');
-      await ownUp('kafka').catch(() => undefined);
+      await ownUp('kafka').catch(() => false);
       await cleanUpLoadRun(run);
+      if (startedHere) await ownDown('kafka').catch(() => undefined);
     }
   },
 };

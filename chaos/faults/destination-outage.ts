@@ -24,7 +24,7 @@ export const destinationOutageFault: Fault = {
   async run(context: FaultContext): Promise<FaultResult> {
     const size = SIZES[context.size];
     const report = new FaultReport('destination-outage', context);
-    await ownUp('postgres');
+    const startedHere = await ownUp('postgres');
     const cluster = new Cluster(ownPostgresEndpoints(sharedEndpoints().brokers));
     const run = await startLoadRun({
       cluster,
@@ -79,8 +79,9 @@ export const destinationOutageFault: Fault = {
       return report.finish({ ...figures, time_to_recover_s: roundSeconds(recoverSeconds) });
     } finally {
       await child?.stop('SIGTERM');
-      await ownUp('postgres').catch(() => undefined);
+      await ownUp('postgres').catch(() => false);
       await cleanUpLoadRun(run);
+      if (startedHere) await ownDown('postgres').catch(() => undefined);
     }
   },
 };

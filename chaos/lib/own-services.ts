@@ -34,9 +34,14 @@ async function services(action: 'up' | 'down' | 'status', service: OwnService): 
   });
 }
 
-/** Starts the service if it does not answer yet; resolves once a real client call succeeds. */
-export function ownUp(service: OwnService): Promise<void> {
-  return services('up', service);
+/**
+ * Starts the service if it does not answer yet; resolves once a real client call succeeds, with
+ * whether this call started it (a fault then stops it again when done, leaving nothing running).
+ */
+export async function ownUp(service: OwnService): Promise<boolean> {
+  if (await ownAnswers(service)) return false;
+  await services('up', service);
+  return true;
 }
 
 /** Stops it (PostgreSQL: fast shutdown; Kafka: TERM, then KILL after a deadline). */
