@@ -8,6 +8,7 @@
  * start (a JVM) add their time to the outage.
  */
 import { Cluster, sharedEndpoints } from '../lib/cluster.ts';
+import { LatencyProxy } from '../lib/latency-proxy.ts';
 import { awaitCaughtUp, cleanUpLoadRun, countLoadRun, startLoadRun } from '../lib/load-run.ts';
 import { ownDown, ownKafkaEndpoints, ownUp } from '../lib/own-services.ts';
 import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult } from '../lib/result.ts';
@@ -29,13 +30,17 @@ export const brokerRestartFault: Fault = {
       seed: context.seed,
       events: size.events,
       eventsPerSecond: null,
-      // Slow the sink a little so the backlog is still being worked on when the broker goes.
       settings: { SLUICE_ADAPTIVE: 'false', SLUICE_FIXED_BATCH_ROWS: '500', SLUICE_FIXED_CONCURRENCY: '1' },
     });
+    // A slowed sink (25 ms each way to PostgreSQL) keeps the backlog in work when the broker goes.
+    const target = new URL(cluster.endpoints.postgresUrl);
+    const proxy = new LatencyProxy({ host: target.hostname, port: Number(target.port || 5432) }, 25);
+    const viaProxy = new URL(cluster.databaseUrl(run.database));
+    viaProxy.port = String(await proxy.start());
     let child: SluiceChild | null = null;
     try {
       await run.produced;
-      child = await SluiceChild.start(run.settings);
+      child = await SluiceChild.start({ ...run.settings, SLUICE_PG_URL: viaProxy.toString() });
       const sluice = child;
       let progress = await cluster.groupProgress(run.group, run.topics);
       await until(
@@ -69,6 +74,7 @@ export const brokerRestartFault: Fault = {
       return report.finish({ ...figures, time_to_recover_s: roundSeconds(recoverSeconds) });
     } finally {
       await child?.stop('SIGTERM');
+      await proxy.stop();
       await ownUp('kafka').catch(() => false);
       await cleanUpLoadRun(run);
       if (startedHere) await ownDown('kafka').catch(() => undefined);
