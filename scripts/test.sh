@@ -11,7 +11,8 @@
 #   exactly those at the end, whatever the outcome. Services that were already running stay up.
 #   With SLUICE_TEST_SERVICES=testcontainers the tests start containers themselves.
 # - Runs Node's test runner, one file at a time, spec reporter on stdout; a TAP copy goes to
-#   test-artifacts/node-test.tap and its summary (# tests/pass/fail ...) is printed last.
+#   test-artifacts/node-test.log and its summary (# tests/pass/fail ..., then "N passed, N failed")
+#   is printed last.
 # - Exits with the test runner's status.
 # Extra arguments after the suite name go to `node --test` (e.g. --test-name-pattern=Kafka).
 set -euo pipefail
@@ -75,21 +76,31 @@ if [[ "$suite" == all && "$mode" == local ]]; then
 fi
 
 mkdir -p test-artifacts
-tap="test-artifacts/node-test.tap"
+output="test-artifacts/node-test.log"
 log "node --test: ${#files[@]} files under test/{$(IFS=,; echo "${folders[*]}")}"
 status=0
 # --test-force-exit: a test file whose tests all finished is not held open by a client library's
 # lingering socket or timer (seen once: a file's tests passed in 22 s, then the process stayed up
 # until the timeout). Real hangs inside a test still fail by --test-timeout, which allows the
 # slowest emulator-backed suites (BigQuery conformance: 105-320 s on a loaded machine).
+# One reporter (spec) to stdout, copied to a file: with --test-force-exit a second, file-backed
+# reporter loses its closing summary.
+set +e
 node --import tsx --test --test-concurrency=1 --test-force-exit --test-timeout="${SLUICE_TEST_TIMEOUT_MS:-600000}" \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tap" \
-  "$@" "${files[@]}" || status=$?
+  --test-reporter=spec "$@" "${files[@]}" 2>&1 | tee "$output"
+status=${PIPESTATUS[0]}
+set -e
 
+# The runner's own closing lines (ℹ tests/pass/fail …), repeated last with the plain form.
+summary() { grep -E "^ℹ $1 [0-9]+" "$output" | tail -n 1 | awk '{print $3}'; }
 echo
-echo "---- test summary ($suite; TAP: $tap) ----"
-grep -E '^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ' "$tap" || echo "# no summary in $tap"
+echo "---- test summary ($suite; full output: $output) ----"
+for field in tests suites pass fail cancelled skipped todo duration_ms; do
+  value="$(summary "$field")"
+  [[ -n "$value" ]] && echo "# $field $value"
+done
+passed="$(summary pass)"; failed="$(summary fail)"
+echo "${passed:-0} passed, ${failed:-0} failed"
 if [[ $status -ne 0 ]]; then
   echo "---- FAILED (exit $status). Service logs: .services/*/log*/ (scripts/services.sh logs <name>) ----"
 fi
