@@ -99,7 +99,10 @@ export async function startService(config: SluiceConfig, env: Readonly<Record<st
     // Dead letters must never wait on a topic nobody created: make sure it exists first, and
     // stop with a clear message when the broker will not let us create it.
     const dlq = await admin.ensureTopic(config.dlqTopic, 1).catch((error: unknown) => {
-      throw new Error(`the dead-letter topic '${config.dlqTopic}' (SLUICE_DLQ_TOPIC) does not exist and could not be created: ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `could not make sure the dead-letter topic '${config.dlqTopic}' (SLUICE_DLQ_TOPIC) exists — is Kafka reachable at ${config.kafka.brokers.join(',')} (SLUICE_KAFKA_BROKERS), and may this client create topics? ${(error as Error).message}`,
+        { cause: error },
+      );
     });
     if (dlq === 'created') logger.info({ event: 'dead-letter-topic-created', topic: config.dlqTopic }, `created the dead-letter topic ${config.dlqTopic}`);
     await pipeline.start();

@@ -29,7 +29,7 @@ import type { ChangeEvent, DecodeResult, RecordPosition, Row, TableSchema } from
 import type { Controller, Decision } from '../control/controller.ts';
 import { describeControllerEvent } from '../control/describe-event.ts';
 import type { SpanToken } from '../control/stages.ts';
-import { DecodeError } from '../errors.ts';
+import { DecodeError, isSinkError } from '../errors.ts';
 import type { KafkaRecord, KafkaSource, RecordBatch, TopicPartition } from '../kafka/types.ts';
 import type { Logger } from '../observe/logger.ts';
 import { exactlyOnceTableKey, type RowChange, type TableBatch, type TargetTable, type WriteContext, type Writer } from '../writer/types.ts';
@@ -175,7 +175,7 @@ export class Pipeline {
   }
 
   async start(): Promise<void> {
-    await this.options.writer.open();
+    await this.openWriter();
     await this.options.source.start({
       onBatch: (batch) => this.onBatch(batch),
       onAssigned: (partitions) => this.onAssigned(partitions),
@@ -184,6 +184,27 @@ export class Pipeline {
     this.every(Math.min(50, this.options.lingerMs), () => this.schedule());
     this.every(this.options.controlIntervalMs, () => this.control());
     this.every(this.options.commitIntervalMs, () => void this.commit());
+  }
+
+  /**
+   * A destination that is briefly unreachable at start (a database restarting, a DNS blip) is
+   * retried a bounded number of times; a fatal error (credentials, missing database) or a
+   * destination still unreachable after the last attempt stops start-up with its message.
+   */
+  private async openWriter(): Promise<void> {
+    const attempts = 6;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.options.writer.open();
+        return;
+      } catch (error) {
+        const retryable = isSinkError(error) && (error.errorClass === 'retryable' || error.errorClass === 'backpressure');
+        if (!retryable || attempt + 1 >= attempts) throw error;
+        const delay = backoffDelayMs({ baseMs: 500, maxMs: 8_000 }, attempt, Math.random, 250);
+        this.options.logger.warn({ event: 'destination-unreachable', attempt: attempt + 1, of: attempts, delayMs: delay, error: (error as Error).message }, `cannot open the destination yet (attempt ${attempt + 1} of ${attempts}), retrying in ${delay} ms: ${(error as Error).message}`);
+        await sleep(delay, this.abort.signal);
+      }
+    }
   }
 
   /** Graceful stop: no more fetching, finish in-flight writes within the deadline, commit, leave. */
