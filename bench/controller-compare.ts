@@ -52,6 +52,7 @@ import {
   withClient,
 } from '../test/support/sluice-harness.ts';
 import { createUniqueDatabase, kafkaBrokers, startServices, testKafka, uniqueName } from '../test/support/services.ts';
+import { histogramQuantile } from './lib/quantiles.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -112,26 +113,6 @@ function peakRssMib(pid: number): number {
   return match === null ? Number.NaN : Number(match[1]) / 1024;
 }
 
-/** Prometheus-style histogram_quantile over cumulative `le` buckets, linear within a bucket. */
-function histogramQuantile(samples: readonly MetricSample[], name: string, q: number): number | null {
-  const buckets = samples
-    .filter((s) => s.name === `${name}_bucket`)
-    .map((s) => ({ le: s.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.labels.le), count: s.value }))
-    .sort((a, b) => a.le - b.le);
-  const total = buckets.at(-1)?.count ?? 0;
-  if (total === 0) return null;
-  const rank = q * total;
-  let previous = { le: 0, count: 0 };
-  for (const bucket of buckets) {
-    if (bucket.count >= rank) {
-      if (!Number.isFinite(bucket.le)) return previous.le;
-      const inBucket = bucket.count - previous.count;
-      return previous.le + (bucket.le - previous.le) * (inBucket === 0 ? 0 : (rank - previous.count) / inBucket);
-    }
-    previous = bucket;
-  }
-  return previous.le;
-}
 
 async function runSystem(system: string, round_: number, topics: readonly string[], records: number, workload: ReturnType<typeof createWorkload>): Promise<Run> {
   const config = SYSTEMS[system];
