@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createWorkload, produceWorkload, verifyPostgres, type Workload } from '../../src/loadgen/index.ts';
-import { groupProgress, postgresSinkSettings, startInProcess, waitFor, withClient } from '../support/sluice-harness.ts';
+import { postgresSinkSettings, sinkUntilCommitted, withClient } from '../support/sluice-harness.ts';
 import { createUniqueDatabase, kafkaBrokers, startServices, type TestDatabase, uniqueName } from '../support/services.ts';
 
 const EVENTS = Number(process.env.SLUICE_E2E_EVENTS ?? 100_000);
@@ -37,17 +37,9 @@ describe(`pipeline end to end: ${EVENTS} events, 4 partitions, 3 tables → Post
   });
 
   async function sinkAll(group: string): Promise<void> {
-    const service = await startInProcess(postgresSinkSettings({ topics, databaseUrl: database.url, group }));
-    try {
-      await waitFor(async () => {
-        const progress = await groupProgress(group, topics);
-        return progress.committed === progress.end;
-      }, { timeoutMs: 240_000, intervalMs: 500, describe: async () => JSON.stringify(await groupProgress(group, topics), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) });
-    } finally {
-      await service.stop();
-    }
-    assert.equal(await service.finished, null, 'the service stopped cleanly');
+    await sinkUntilCommitted(postgresSinkSettings({ topics, databaseUrl: database.url, group }), topics, { timeoutMs: 240_000 });
   }
+
 
   test('the target equals the expected final state, row by row', async () => {
     await sinkAll(uniqueName('e2e-group'));

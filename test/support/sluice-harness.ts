@@ -3,6 +3,7 @@
  * child process that can be killed with SIGKILL (crash tests). Both read the same SLUICE_*
  * settings the container does.
  */
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -378,4 +379,31 @@ export async function createTopicsOf(specs: readonly { readonly topic: string; r
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Runs sluice in this process with `settings` until its group has committed every record of
+ * `topics`, then stops it and asserts that it stopped cleanly. The end-to-end tests of every
+ * destination use it.
+ */
+export async function sinkUntilCommitted(settings: Settings, topics: readonly string[], options: { timeoutMs: number }): Promise<void> {
+  const group = settings.SLUICE_GROUP_ID;
+  if (group === undefined) throw new Error('sinkUntilCommitted needs SLUICE_GROUP_ID in the settings');
+  const service = await startInProcess(settings);
+  try {
+    await waitFor(
+      async () => {
+        const progress = await groupProgress(group, topics);
+        return progress.committed === progress.end;
+      },
+      {
+        timeoutMs: options.timeoutMs,
+        intervalMs: 500,
+        describe: async () => JSON.stringify(await groupProgress(group, topics), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)),
+      },
+    );
+  } finally {
+    await service.stop();
+  }
+  assert.equal(await service.finished, null, 'the service stopped cleanly');
 }

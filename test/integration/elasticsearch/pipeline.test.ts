@@ -13,7 +13,7 @@ import type { Row } from '../../../src/cdc/types.ts';
 import { canonicalKey, canonicalValueText, createWorkload, produceWorkload, tableSchemaOf, type Workload } from '../../../src/loadgen/index.ts';
 import { indexName } from '../../../connectors/elasticsearch/naming.ts';
 import { readDocuments } from '../../conformance/elasticsearch-harness.ts';
-import { groupProgress, type Settings, startInProcess, waitFor } from '../../support/sluice-harness.ts';
+import { type Settings, sinkUntilCommitted } from '../../support/sluice-harness.ts';
 import { kafkaBrokers, startServices, testKafka, uniqueName } from '../../support/services.ts';
 import { type SearchServer, startSearchServer } from './search-server.ts';
 
@@ -42,23 +42,7 @@ function sinkSettings(topics: readonly string[], group: string, indexPrefix: str
 
 /** Runs the service until `group` has committed every record of `topics`. */
 async function sinkAll(topics: readonly string[], group: string, indexPrefix: string): Promise<void> {
-  const service = await startInProcess(sinkSettings(topics, group, indexPrefix));
-  try {
-    await waitFor(
-      async () => {
-        const progress = await groupProgress(group, topics);
-        return progress.committed === progress.end;
-      },
-      {
-        timeoutMs: 240_000,
-        intervalMs: 500,
-        describe: async () => JSON.stringify(await groupProgress(group, topics), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)),
-      },
-    );
-  } finally {
-    await service.stop();
-  }
-  assert.equal(await service.finished, null, 'the service stopped cleanly');
+  await sinkUntilCommitted(sinkSettings(topics, group, indexPrefix), topics, { timeoutMs: 240_000 });
 }
 
 interface Comparison {

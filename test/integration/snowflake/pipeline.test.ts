@@ -11,7 +11,7 @@ import type { Row } from '../../../src/cdc/types.ts';
 import { canonicalKey, canonicalValueText, createWorkload, produceWorkload, tableSchemaOf, type Workload } from '../../../src/loadgen/index.ts';
 import type { SessionPool } from '../../../connectors/snowflake/session-pool.ts';
 import { readSnowflakeTable } from '../../conformance/snowflake-harness.ts';
-import { groupProgress, type Settings, startInProcess, waitFor } from '../../support/sluice-harness.ts';
+import { type Settings, sinkUntilCommitted } from '../../support/sluice-harness.ts';
 import { kafkaBrokers, startServices, uniqueName } from '../../support/services.ts';
 import { fakesnowEnv, requireFakesnow, testSessions, uniqueDatabase } from './fakesnow-service.ts';
 
@@ -39,23 +39,7 @@ function sinkSettings(topics: readonly string[], group: string, database: string
 
 /** Runs the service until `group` has committed every record of `topics`. */
 async function sinkAll(topics: readonly string[], group: string, database: string): Promise<void> {
-  const service = await startInProcess(sinkSettings(topics, group, database));
-  try {
-    await waitFor(
-      async () => {
-        const progress = await groupProgress(group, topics);
-        return progress.committed === progress.end;
-      },
-      {
-        timeoutMs: 300_000,
-        intervalMs: 500,
-        describe: async () => JSON.stringify(await groupProgress(group, topics), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)),
-      },
-    );
-  } finally {
-    await service.stop();
-  }
-  assert.equal(await service.finished, null, 'the service stopped cleanly');
+  await sinkUntilCommitted(sinkSettings(topics, group, database), topics, { timeoutMs: 300_000 });
 }
 
 /** Every table against the workload's expected state, by canonical key and canonical value text. */
