@@ -6,8 +6,8 @@
  * (GOOGLE_APPLICATION_CREDENTIALS, the metadata server, gcloud's user credentials). With
  * SLUICE_BIGQUERY_API_ENDPOINT (an emulator) no credentials are needed at all.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { booleanText, type Environment, envReader, readSettingFile, settingDoc as doc, wholeNumber } from '../../src/config/env-reader.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { SettingDoc } from '../../src/writer/types.ts';
 
@@ -41,14 +41,6 @@ export interface BigQueryConfig {
   readonly jobTimeoutMs: number;
 }
 
-const doc = (variable: string, description: string, options: { default?: string; required?: boolean; secret?: boolean } = {}): SettingDoc => ({
-  variable,
-  description,
-  required: options.required ?? false,
-  secret: options.secret ?? false,
-  ...(options.default === undefined ? {} : { default: options.default }),
-});
-
 export const settingDocs: readonly SettingDoc[] = [
   doc('SLUICE_BIGQUERY_PROJECT', 'Google Cloud project that owns the datasets and runs the jobs.', { required: true }),
   doc('SLUICE_BIGQUERY_DATASET', 'Dataset of tables whose naming rule gives no namespace (and of every table when SLUICE_BIGQUERY_NAMESPACES=prefix). Must exist.', {
@@ -66,15 +58,6 @@ export const settingDocs: readonly SettingDoc[] = [
   doc('SLUICE_BIGQUERY_STAGING_EXPIRATION_S', 'Expiration set on each per-batch staging table, so one left behind by a crash deletes itself.', { default: '86400' }),
   doc('SLUICE_BIGQUERY_JOB_TIMEOUT_MS', 'Longest wait for one load or MERGE job; a job still running then fails the batch as retryable.', { default: '600000' }),
 ];
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-const booleanText = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((text) => ['true', '1', 'yes'].includes(text));
 
 /**
  * Project ids: lower-case letters, digits and hyphens (Google requires 6–30; emulators accept
@@ -97,37 +80,16 @@ const variableParsers = {
     .refine((url) => /^https?:\/\//.test(url), 'must start with http:// or https://'),
   SLUICE_BIGQUERY_NAMESPACES: z.enum(['dataset', 'prefix']),
   SLUICE_BIGQUERY_AUTO_CREATE: booleanText,
-  SLUICE_BIGQUERY_STAGING_EXPIRATION_S: integer(60, 30 * 86_400),
-  SLUICE_BIGQUERY_JOB_TIMEOUT_MS: integer(1000, 6 * 3_600_000),
+  SLUICE_BIGQUERY_STAGING_EXPIRATION_S: wholeNumber(60, 30 * 86_400),
+  SLUICE_BIGQUERY_JOB_TIMEOUT_MS: wholeNumber(1000, 6 * 3_600_000),
 } as const;
 
-type VariableName = keyof typeof variableParsers;
-type Env = Readonly<Record<string, string | undefined>>;
-
-function read<V extends VariableName>(env: Env, variable: V): z.output<(typeof variableParsers)[V]> | undefined {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return undefined;
-  const parsed = variableParsers[variable].safeParse(raw.trim());
-  if (!parsed.success) throw new ConfigError(variable, parsed.error.issues.map((issue) => issue.message).join('; '));
-  return parsed.data as z.output<(typeof variableParsers)[V]>;
-}
-
-function required<V extends VariableName>(env: Env, variable: V): z.output<(typeof variableParsers)[V]> {
-  const value = read(env, variable);
-  if (value === undefined) throw new ConfigError(variable, 'is required');
-  return value;
-}
+const { read, required } = envReader(variableParsers);
 
 /** Reads the key file now, so a wrong path or a file that is not a service-account key stops the start. */
 function readKeyFile(keyFile: string): BigQueryAuth {
   const variable = 'SLUICE_BIGQUERY_KEY_FILE';
-  let text: string;
-  try {
-    text = readFileSync(keyFile, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new ConfigError(variable, `cannot read the key file (${reason})`);
-  }
+  const text = readSettingFile(variable, keyFile, 'key file');
   let key: unknown;
   try {
     key = JSON.parse(text);
@@ -141,7 +103,7 @@ function readKeyFile(keyFile: string): BigQueryAuth {
   return { kind: 'key-file', keyFile, clientEmail: fields.client_email };
 }
 
-export function parseBigQueryConfig(env: Env): BigQueryConfig {
+export function parseBigQueryConfig(env: Environment): BigQueryConfig {
   const project = required(env, 'SLUICE_BIGQUERY_PROJECT');
   const dataset = required(env, 'SLUICE_BIGQUERY_DATASET');
   const apiEndpoint = read(env, 'SLUICE_BIGQUERY_API_ENDPOINT')?.replace(/\/+$/, '') ?? null;

@@ -5,8 +5,8 @@
  * Secrets (API key, password, and what their _FILE variants point to) appear only in the returned
  * config object, never in `describeConfig`.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { type Environment, envReader, readSettingFile, wholeNumber } from '../../src/config/env-reader.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { SettingDoc } from '../../src/writer/types.ts';
 
@@ -133,13 +133,6 @@ export const settingDocs: readonly SettingDoc[] = [
   { variable: 'SLUICE_ES_REQUEST_TIMEOUT_MS', description: 'Timeout of one HTTP request.', default: '60000', required: false, secret: false },
 ];
 
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
 const nodeList = z
   .string()
   .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item.length > 0))
@@ -159,55 +152,27 @@ const variableParsers = {
   SLUICE_ES_PASSWORD_FILE: z.string().min(1),
   SLUICE_ES_CA_FILE: z.string().min(1),
   SLUICE_ES_INDEX_PREFIX: indexPrefix,
-  SLUICE_ES_BULK_MAX_BYTES: integer(1024, 2_147_483_647),
-  SLUICE_ES_BULK_MAX_ACTIONS: integer(1, 1_000_000),
+  SLUICE_ES_BULK_MAX_BYTES: wholeNumber(1024, 2_147_483_647),
+  SLUICE_ES_BULK_MAX_ACTIONS: wholeNumber(1, 1_000_000),
   SLUICE_ES_VERSION_TYPE: z.enum(['external', 'external_gte']),
   SLUICE_ES_DECIMAL_MAPPING: z.enum(['auto', 'scaled_float', 'keyword', 'double']),
   SLUICE_ES_INDEX_CREATION: z.enum(['derived', 'template', 'never']),
-  SLUICE_ES_INDEX_SHARDS: integer(1, 1024),
-  SLUICE_ES_INDEX_REPLICAS: integer(0, 100),
+  SLUICE_ES_INDEX_SHARDS: wholeNumber(1, 1024),
+  SLUICE_ES_INDEX_REPLICAS: wholeNumber(0, 100),
   SLUICE_ES_TRUNCATE_MODE: z.enum(['delete-by-query', 'recreate']),
   SLUICE_ES_REFRESH: z.enum(['false', 'true', 'wait_for']),
-  SLUICE_ES_REQUEST_TIMEOUT_MS: integer(1, 2_147_483_647),
+  SLUICE_ES_REQUEST_TIMEOUT_MS: wholeNumber(1, 2_147_483_647),
 } as const;
 
-type VariableName = keyof typeof variableParsers;
-type Env = Readonly<Record<string, string | undefined>>;
+const { read, secret } = envReader(variableParsers);
 
-function read<V extends VariableName>(env: Env, variable: V): z.output<(typeof variableParsers)[V]> | undefined {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return undefined;
-  const parsed = variableParsers[variable].safeParse(raw.trim());
-  if (!parsed.success) {
-    throw new ConfigError(variable, parsed.error.issues.map((issue) => issue.message).join('; '));
-  }
-  return parsed.data as z.output<(typeof variableParsers)[V]>;
-}
+/** Secrets are given inline (VAR) or as a file (VAR_FILE) whose trailing newline is not part of them. */
+const secretFile = { fileDescription: 'file', trimNewline: true } as const;
 
-function readFileSetting(variable: string, file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new ConfigError(variable, `cannot read the file (${reason})`);
-  }
-}
-
-/** A secret given inline (VAR) or as a file (VAR_FILE), never both. */
-function readSecret(env: Env, inlineVariable: VariableName, fileVariable: VariableName): string | null {
-  const inline = read(env, inlineVariable);
-  const file = read(env, fileVariable);
-  if (inline !== undefined && file !== undefined) {
-    throw new ConfigError(fileVariable, `set either ${inlineVariable} or ${fileVariable}, not both`);
-  }
-  if (file === undefined) return inline === undefined ? null : String(inline);
-  return readFileSetting(fileVariable, String(file)).replace(/\r?\n$/, '');
-}
-
-function readAuthentication(env: Env, flavour: Flavour): Authentication {
-  const apiKey = readSecret(env, 'SLUICE_ES_API_KEY', 'SLUICE_ES_API_KEY_FILE');
+function readAuthentication(env: Environment, flavour: Flavour): Authentication {
+  const apiKey = secret(env, 'SLUICE_ES_API_KEY', 'SLUICE_ES_API_KEY_FILE', secretFile)?.value ?? null;
   const username = read(env, 'SLUICE_ES_USERNAME');
-  const password = readSecret(env, 'SLUICE_ES_PASSWORD', 'SLUICE_ES_PASSWORD_FILE');
+  const password = secret(env, 'SLUICE_ES_PASSWORD', 'SLUICE_ES_PASSWORD_FILE', secretFile)?.value ?? null;
   if (apiKey !== null) {
     if (username !== undefined) throw new ConfigError('SLUICE_ES_USERNAME', 'set either an API key or a user name, not both');
     if (flavour === 'opensearch') throw new ConfigError('SLUICE_ES_API_KEY', 'API keys are an Elasticsearch feature; use basic authentication with the opensearch flavour');
@@ -221,7 +186,7 @@ function readAuthentication(env: Env, flavour: Flavour): Authentication {
   return { kind: 'none' };
 }
 
-export function parseConfig(env: Env): ElasticsearchConfig {
+export function parseConfig(env: Environment): ElasticsearchConfig {
   const flavour = read(env, 'SLUICE_ES_FLAVOUR') ?? 'elasticsearch';
   const caFile = read(env, 'SLUICE_ES_CA_FILE') ?? null;
   return {
@@ -229,7 +194,7 @@ export function parseConfig(env: Env): ElasticsearchConfig {
     nodes: read(env, 'SLUICE_ES_NODES') ?? ['http://127.0.0.1:9200'],
     auth: readAuthentication(env, flavour),
     caFile,
-    caPem: caFile === null ? null : readFileSetting('SLUICE_ES_CA_FILE', caFile),
+    caPem: caFile === null ? null : readSettingFile('SLUICE_ES_CA_FILE', caFile),
     indexPrefix: read(env, 'SLUICE_ES_INDEX_PREFIX') ?? '',
     bulkMaxBytes: read(env, 'SLUICE_ES_BULK_MAX_BYTES') ?? 10 * 1024 * 1024,
     bulkMaxActions: read(env, 'SLUICE_ES_BULK_MAX_ACTIONS') ?? 5000,

@@ -4,8 +4,8 @@
  * ConfigError naming the first bad variable. Secrets (the password and the password file's
  * contents) are never part of any value that is logged: `describeConfig` masks them.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { booleanText, type Environment, envReader, wholeNumber } from '../../src/config/env-reader.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { SettingDoc } from '../../src/writer/types.ts';
 
@@ -92,15 +92,6 @@ export const settingDocs: readonly SettingDoc[] = [
   },
 ];
 
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-const booleanText = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((text) => ['true', '1', 'yes'].includes(text));
-
 const identifier = z
   .string()
   .min(1)
@@ -110,46 +101,23 @@ const identifier = z
 const variableParsers = {
   SLUICE_PG_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://'),
   SLUICE_PG_HOST: z.string().min(1),
-  SLUICE_PG_PORT: integer(1, 65535),
+  SLUICE_PG_PORT: wholeNumber(1, 65535),
   SLUICE_PG_USER: z.string().min(1),
   SLUICE_PG_DATABASE: z.string().min(1),
   SLUICE_PG_PASSWORD: z.string(),
   SLUICE_PG_PASSWORD_FILE: z.string().min(1),
   SLUICE_PG_SCHEMA: identifier,
   SLUICE_PG_OFFSETS_SCHEMA: identifier,
-  SLUICE_PG_POOL_SIZE: integer(1, 1000),
-  SLUICE_PG_STATEMENT_TIMEOUT_MS: integer(0, 2_147_483_647),
-  SLUICE_PG_CONNECT_TIMEOUT_MS: integer(1, 2_147_483_647),
+  SLUICE_PG_POOL_SIZE: wholeNumber(1, 1000),
+  SLUICE_PG_STATEMENT_TIMEOUT_MS: wholeNumber(0, 2_147_483_647),
+  SLUICE_PG_CONNECT_TIMEOUT_MS: wholeNumber(1, 2_147_483_647),
   SLUICE_PG_AUTO_CREATE: booleanText,
 } as const;
 
-type VariableName = keyof typeof variableParsers;
-type Env = Readonly<Record<string, string | undefined>>;
+const { read, secret } = envReader(variableParsers);
 
-function read<V extends VariableName>(env: Env, variable: V): z.output<(typeof variableParsers)[V]> | undefined {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return undefined;
-  const parsed = variableParsers[variable].safeParse(raw.trim());
-  if (!parsed.success) {
-    // The message never repeats the value: it may be a secret.
-    throw new ConfigError(variable, parsed.error.issues.map((issue) => issue.message).join('; '));
-  }
-  return parsed.data as z.output<(typeof variableParsers)[V]>;
-}
-
-function readPassword(env: Env): string | null {
-  const inline = read(env, 'SLUICE_PG_PASSWORD');
-  const file = read(env, 'SLUICE_PG_PASSWORD_FILE');
-  if (inline !== undefined && file !== undefined) {
-    throw new ConfigError('SLUICE_PG_PASSWORD_FILE', 'set either SLUICE_PG_PASSWORD or SLUICE_PG_PASSWORD_FILE, not both');
-  }
-  if (file === undefined) return inline ?? null;
-  try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new ConfigError('SLUICE_PG_PASSWORD_FILE', `cannot read the password file (${reason})`);
-  }
+function readPassword(env: Environment): string | null {
+  return secret(env, 'SLUICE_PG_PASSWORD', 'SLUICE_PG_PASSWORD_FILE', { fileDescription: 'password file', trimNewline: true })?.value ?? null;
 }
 
 /**
@@ -171,7 +139,7 @@ function urlWithPassword(url: string | undefined, password: string | null): stri
   return parsed.toString();
 }
 
-export function parsePostgresConfig(env: Env): PostgresConfig {
+export function parsePostgresConfig(env: Environment): PostgresConfig {
   const defaultSchema = read(env, 'SLUICE_PG_SCHEMA') ?? 'public';
   const password = readPassword(env);
   return {

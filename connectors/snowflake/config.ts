@@ -7,8 +7,8 @@
  * at start. `describeConfig` is the loggable view: secrets are masked.
  */
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { booleanText, type Environment, envReader, settingDoc as doc, wholeNumber } from '../../src/config/env-reader.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { SettingDoc } from '../../src/writer/types.ts';
 
@@ -46,14 +46,6 @@ export interface SnowflakeConfig {
   readonly requestTimeoutMs: number;
 }
 
-const doc = (variable: string, description: string, options: { default?: string; required?: boolean; secret?: boolean } = {}): SettingDoc => ({
-  variable,
-  description,
-  required: options.required ?? false,
-  secret: options.secret ?? false,
-  ...(options.default === undefined ? {} : { default: options.default }),
-});
-
 export const settingDocs: readonly SettingDoc[] = [
   doc('SLUICE_SNOWFLAKE_ACCOUNT', 'Account identifier (orgname-accountname or the account locator).', { required: true }),
   doc('SLUICE_SNOWFLAKE_ACCESS_URL', 'Full URL of the account (https://<account>.snowflakecomputing.com, or an emulator on loopback). Derived from the account when unset.'),
@@ -86,15 +78,6 @@ export const settingDocs: readonly SettingDoc[] = [
   doc('SLUICE_SNOWFLAKE_REQUEST_TIMEOUT_MS', 'Client-side limit on one request to Snowflake.', { default: '900000' }),
 ];
 
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-const booleanText = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((text) => ['true', '1', 'yes'].includes(text));
-
 const objectName = z
   .string()
   .min(1)
@@ -119,53 +102,27 @@ const variableParsers = {
   SLUICE_SNOWFLAKE_IDENTIFIER_CASE: z.enum(['preserve', 'upper']),
   SLUICE_SNOWFLAKE_SOFT_DELETE: booleanText,
   SLUICE_SNOWFLAKE_AUTO_CREATE: booleanText,
-  SLUICE_SNOWFLAKE_POOL_SIZE: integer(1, 64),
-  SLUICE_SNOWFLAKE_STAGE_CHUNK_BYTES: integer(1024, 16 * 1024 * 1024),
-  SLUICE_SNOWFLAKE_STATEMENT_TIMEOUT_S: integer(0, 604_800),
-  SLUICE_SNOWFLAKE_QUEUED_TIMEOUT_S: integer(0, 604_800),
-  SLUICE_SNOWFLAKE_REQUEST_TIMEOUT_MS: integer(1000, 86_400_000),
+  SLUICE_SNOWFLAKE_POOL_SIZE: wholeNumber(1, 64),
+  SLUICE_SNOWFLAKE_STAGE_CHUNK_BYTES: wholeNumber(1024, 16 * 1024 * 1024),
+  SLUICE_SNOWFLAKE_STATEMENT_TIMEOUT_S: wholeNumber(0, 604_800),
+  SLUICE_SNOWFLAKE_QUEUED_TIMEOUT_S: wholeNumber(0, 604_800),
+  SLUICE_SNOWFLAKE_REQUEST_TIMEOUT_MS: wholeNumber(1000, 86_400_000),
 } as const;
 
-type VariableName = keyof typeof variableParsers;
-type Env = Readonly<Record<string, string | undefined>>;
-
-function read<V extends VariableName>(env: Env, variable: V): z.output<(typeof variableParsers)[V]> | undefined {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return undefined;
-  const secret = variable === 'SLUICE_SNOWFLAKE_PRIVATE_KEY' || variable === 'SLUICE_SNOWFLAKE_PASSWORD' || variable === 'SLUICE_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE';
-  const parsed = variableParsers[variable].safeParse(secret ? raw : raw.trim());
-  if (!parsed.success) throw new ConfigError(variable, parsed.error.issues.map((issue) => issue.message).join('; '));
-  return parsed.data as z.output<(typeof variableParsers)[V]>;
-}
-
-function required<V extends VariableName>(env: Env, variable: V): z.output<(typeof variableParsers)[V]> {
-  const value = read(env, variable);
-  if (value === undefined) throw new ConfigError(variable, 'is required');
-  return value;
-}
+/** Secrets are taken as given: surrounding whitespace may be part of them (a PEM's final newline). */
+const { read, required, secret } = envReader(variableParsers, {
+  verbatim: ['SLUICE_SNOWFLAKE_PRIVATE_KEY', 'SLUICE_SNOWFLAKE_PASSWORD', 'SLUICE_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE'],
+});
 
 /** The PEM of the configured key, decrypted and re-exported as unencrypted PKCS#8. */
-function readPrivateKey(env: Env): string | null {
-  const inline = read(env, 'SLUICE_SNOWFLAKE_PRIVATE_KEY');
-  const file = read(env, 'SLUICE_SNOWFLAKE_PRIVATE_KEY_FILE');
+function readPrivateKey(env: Environment): string | null {
+  const source = secret(env, 'SLUICE_SNOWFLAKE_PRIVATE_KEY', 'SLUICE_SNOWFLAKE_PRIVATE_KEY_FILE', { fileDescription: 'private key file', trimNewline: false });
   const passphrase = read(env, 'SLUICE_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE');
-  if (inline !== undefined && file !== undefined) {
-    throw new ConfigError('SLUICE_SNOWFLAKE_PRIVATE_KEY_FILE', 'set either SLUICE_SNOWFLAKE_PRIVATE_KEY or SLUICE_SNOWFLAKE_PRIVATE_KEY_FILE, not both');
-  }
-  let pem = inline;
-  const variable = file === undefined ? 'SLUICE_SNOWFLAKE_PRIVATE_KEY' : 'SLUICE_SNOWFLAKE_PRIVATE_KEY_FILE';
-  if (file !== undefined) {
-    try {
-      pem = readFileSync(file, 'utf8');
-    } catch (error) {
-      const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-      throw new ConfigError(variable, `cannot read the private key file (${reason})`);
-    }
-  }
-  if (pem === undefined) {
+  if (source === undefined) {
     if (passphrase !== undefined) throw new ConfigError('SLUICE_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE', 'is set but no private key is');
     return null;
   }
+  const { value: pem, variable } = source;
   try {
     const key = createPrivateKey(passphrase === undefined ? { key: pem, format: 'pem' } : { key: pem, format: 'pem', passphrase });
     if (key.asymmetricKeyType !== 'rsa') throw new ConfigError(variable, 'must be an RSA private key (Snowflake key-pair authentication uses RSA)');
@@ -180,7 +137,7 @@ function readPrivateKey(env: Env): string | null {
   }
 }
 
-function readAuth(env: Env): SnowflakeAuth {
+function readAuth(env: Environment): SnowflakeAuth {
   const privateKeyPem = readPrivateKey(env);
   if (privateKeyPem !== null) return { kind: 'key-pair', privateKeyPem };
   const password = read(env, 'SLUICE_SNOWFLAKE_PASSWORD');
@@ -190,7 +147,7 @@ function readAuth(env: Env): SnowflakeAuth {
   return { kind: 'password', password };
 }
 
-export function parseSnowflakeConfig(env: Env): SnowflakeConfig {
+export function parseSnowflakeConfig(env: Environment): SnowflakeConfig {
   return {
     account: required(env, 'SLUICE_SNOWFLAKE_ACCOUNT'),
     accessUrl: read(env, 'SLUICE_SNOWFLAKE_ACCESS_URL')?.replace(/\/+$/, '') ?? null,
