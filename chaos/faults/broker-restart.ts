@@ -14,7 +14,15 @@ import { ownDown, ownKafkaEndpoints, ownUp } from '../lib/own-services.ts';
 import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult } from '../lib/result.ts';
 import { SluiceChild, until } from '../lib/sluice-child.ts';
 
-const SIZES = { ci: { events: 30_000, downSeconds: 5 }, full: { events: 300_000, downSeconds: 20 } } as const;
+/**
+ * The waits are shorter at CI size so that a fault which does not recover fails with sluice's own
+ * output tail well inside the test runner's per-file limit (600 s), instead of being cancelled
+ * by it without a word.
+ */
+const SIZES = {
+  ci: { events: 30_000, downSeconds: 5, progressTimeoutMs: 120_000, catchUpTimeoutMs: 240_000 },
+  full: { events: 300_000, downSeconds: 20, progressTimeoutMs: 300_000, catchUpTimeoutMs: 600_000 },
+} as const;
 
 export const brokerRestartFault: Fault = {
   name: 'broker-restart',
@@ -23,6 +31,7 @@ export const brokerRestartFault: Fault = {
     const size = SIZES[context.size];
     const report = new FaultReport('broker-restart', context);
     const startedHere = await ownUp('kafka');
+    context.log(startedHere ? 'started the chaos broker' : 'the chaos broker was already running');
     const cluster = new Cluster(ownKafkaEndpoints(sharedEndpoints().postgresUrl));
     const run = await startLoadRun({
       cluster,
@@ -40,6 +49,7 @@ export const brokerRestartFault: Fault = {
     let child: SluiceChild | null = null;
     try {
       await run.produced;
+      context.log(`produced ${size.events} events; starting sluice`);
       child = await SluiceChild.start({ ...run.settings, SLUICE_PG_URL: viaProxy.toString() });
       const sluice = child;
       let progress = await cluster.groupProgress(run.group, run.topics);
@@ -50,7 +60,7 @@ export const brokerRestartFault: Fault = {
           if (progress.committed >= progress.end) throw new Error(`sluice finished the backlog before the broker restart (${progress.committed}/${progress.end}); use more events`);
           return progress.committed >= progress.end * 0.3;
         },
-        { timeoutMs: 300_000, describe: () => `committed ${progress.committed}/${progress.end}` },
+        { timeoutMs: size.progressTimeoutMs, describe: () => `committed ${progress.committed}/${progress.end}; sluice ${sluice.describe()}` },
       );
       report.details.committed_at_stop = progress.committed;
       context.log(`stopping the broker with ${progress.committed}/${progress.end} committed`);
@@ -63,7 +73,11 @@ export const brokerRestartFault: Fault = {
       report.details.broker_down_s = roundSeconds((restarted - stopped) / 1000);
       context.log(`broker back after ${report.details.broker_down_s} s`);
 
-      await awaitCaughtUp(run, { timeoutMs: 600_000, alive: () => (sluice.alive ? null : `sluice exited: ${sluice.describe()}`) });
+      await awaitCaughtUp(run, {
+        timeoutMs: size.catchUpTimeoutMs,
+        alive: () => (sluice.alive ? null : `sluice exited: ${sluice.describe()}`),
+        describe: () => `sluice ${sluice.describe()}`,
+      });
       const recoverSeconds = (performance.now() - restarted) / 1000;
       report.check('recovered without an operator: the same process ran throughout', sluice.alive, sluice.alive ? `pid ${sluice.child.pid} alive` : sluice.describe());
       report.details.partition_assignments = sluice.eventCount('partitions-assigned');

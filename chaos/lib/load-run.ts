@@ -51,7 +51,7 @@ export async function startLoadRun(options: {
 }
 
 /** Waits for the producer, then until the group has committed every record. */
-export async function awaitCaughtUp(run: LoadRun, options: { timeoutMs: number; alive?: () => string | null }): Promise<void> {
+export async function awaitCaughtUp(run: LoadRun, options: { timeoutMs: number; alive?: () => string | null; describe?: () => string }): Promise<void> {
   await run.produced;
   let progress = await run.cluster.groupProgress(run.group, run.topics);
   await until(
@@ -61,7 +61,7 @@ export async function awaitCaughtUp(run: LoadRun, options: { timeoutMs: number; 
       progress = await run.cluster.groupProgress(run.group, run.topics);
       return progress.committed >= progress.end;
     },
-    { timeoutMs: options.timeoutMs, intervalMs: 250, describe: () => `committed ${progress.committed}/${progress.end}` },
+    { timeoutMs: options.timeoutMs, intervalMs: 250, describe: () => `committed ${progress.committed}/${progress.end}${options.describe ? `; ${options.describe()}` : ''}` },
   );
 }
 

@@ -5,7 +5,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort, metricSum, parseMetrics, type MetricSample } from '../../test/support/sluice-harness.ts';
@@ -14,6 +16,8 @@ import type { Endpoints } from './cluster.ts';
 export type Settings = Record<string, string>;
 
 const sluiceBin = fileURLToPath(new URL('../../bin/sluice.mjs', import.meta.url));
+/** Every child's whole output is kept here (the in-memory tail is short): `<pid>.log`. */
+const outputFolder = fileURLToPath(new URL('../../test-artifacts/sluice-children/', import.meta.url));
 
 /** The settings of a PostgreSQL sink on `endpoints` (override anything with `extra`). */
 export function sinkSettings(options: { endpoints: Endpoints; databaseUrl: string; topics: readonly string[]; group: string; extra?: Settings }): Settings {
@@ -47,6 +51,9 @@ export class SluiceChild {
   /** Log lines by `event` field (all of them, however long the run). */
   readonly events = new Map<string, LogLine[]>();
   private readonly tail: string[] = [];
+  private readonly output: WriteStream;
+  /** Where the whole output of this child is written. */
+  readonly outputFile: string;
   private readonly exitPromise: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Set once the process has exited. */
   exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
@@ -57,8 +64,12 @@ export class SluiceChild {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...settings, SLUICE_HTTP_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    mkdirSync(outputFolder, { recursive: true });
+    this.outputFile = path.join(outputFolder, `${this.child.pid ?? 'unknown'}.log`);
+    this.output = createWriteStream(this.outputFile);
     this.exitPromise = once(this.child, 'exit').then(([code, signal]) => {
       this.exit = { code: code as number | null, signal: signal as NodeJS.Signals | null };
+      this.output.end();
       return this.exit;
     });
     for (const stream of [this.child.stdout, this.child.stderr]) {
@@ -72,6 +83,7 @@ export class SluiceChild {
   }
 
   private onLine(line: string): void {
+    this.output.write(`${line}\n`);
     this.tail.push(line);
     if (this.tail.length > 200) this.tail.shift();
     if (!line.startsWith('{')) return;
@@ -99,8 +111,14 @@ export class SluiceChild {
     return this.tail.slice(-lines).join('\n');
   }
 
+  /** Each logged event once, with how often it came: the shape of a long run at a glance. */
+  eventSummary(): string {
+    return [...this.events].map(([event, lines]) => `${event}×${lines.length}`).join(', ');
+  }
+
   describe(): string {
-    return `pid ${this.child.pid}, ${this.alive ? 'running' : `exited ${JSON.stringify(this.exit)}`}; output tail:\n${this.outputTail()}`;
+    const state = this.alive ? 'running' : `exited ${JSON.stringify(this.exit)}`;
+    return `pid ${this.child.pid}, ${state}; events: ${this.eventSummary()}; whole output: ${this.outputFile}; output tail:\n${this.outputTail()}`;
   }
 
   /** Resident set size now (VmRSS) and the peak so far (VmHWM), bytes; null once exited. */
@@ -166,12 +184,26 @@ export class SluiceChild {
   }
 }
 
-/** Polls `probe` until true; throws with `describe()` after `timeoutMs`. */
+/**
+ * Polls `probe` until true; throws with `describe()` after `timeoutMs`. A probe that itself never
+ * settles (a client call into a broker that is restarting) is abandoned at the deadline too.
+ */
 export async function until(probe: () => Promise<boolean> | boolean, options: { timeoutMs: number; intervalMs?: number; describe: () => string | Promise<string> }): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
+  const timedOut = async (): Promise<Error> => new Error(`timed out after ${options.timeoutMs} ms: ${await options.describe()}`);
   for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs} ms: ${await options.describe()}`);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), Math.max(0, deadline - Date.now()) + 1_000);
+    });
+    try {
+      const outcome = await Promise.race([Promise.resolve(probe()), expired]);
+      if (outcome === 'expired') throw await timedOut();
+      if (outcome) return;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (Date.now() > deadline) throw await timedOut();
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
   }
 }
