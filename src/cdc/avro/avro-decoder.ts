@@ -26,20 +26,13 @@
  *   schema does in JSON.
  */
 import { DecodeError } from '../../errors.ts';
-import {
-  type CompiledKeySchema,
-  type CompiledValueSchema,
-  compileKeySchema,
-  compileValueSchema,
-  convertColumns,
-  convertRow,
-  tableSchemaFor,
-} from '../compiled-schema.ts';
+import { type CompiledKeySchema, type CompiledValueSchema, compileKeySchema, compileValueSchema, convertRow, tableSchemaFor } from '../compiled-schema.ts';
 import { ValueMismatch } from '../conversion-errors.ts';
 import type { DecodeInput } from '../decode.ts';
-import { isIntegerLiteral, JsonNumberText, JsonSyntaxError, parseLosslessJson } from '../lossless-json.ts';
+import { type EnvelopeTopicState, isObject, readEnvelope, rowEvent, SKIP_TOMBSTONE, tableFromTopic } from '../envelope-event.ts';
+import { JsonSyntaxError, parseLosslessJson } from '../lossless-json.ts';
 import { DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER, type ToastPlaceholders, toastPlaceholders } from '../toast.ts';
-import type { DebeziumOp, DecodeResult, RecordPosition, Row, SourceInfo, SourceTable, TableSchema, Value } from '../types.ts';
+import type { DecodeResult, Row } from '../types.ts';
 import { type FrameRole, peekSchemaId, readConfluentFrame } from './confluent-frame.ts';
 import type { LoadedSchema, SchemaStore } from './schema-store.ts';
 
@@ -54,59 +47,13 @@ export interface AvroDecoder {
   decode(record: DecodeInput): DecodeResult;
 }
 
-const SKIP_TOMBSTONE: DecodeResult = Object.freeze({ kind: 'skip', reason: 'tombstone' });
-const SKIP_HEARTBEAT: DecodeResult = Object.freeze({ kind: 'skip', reason: 'heartbeat' });
-const SKIP_SCHEMA_CHANGE: DecodeResult = Object.freeze({ kind: 'skip', reason: 'schema-change' });
-const SKIP_OTHER: DecodeResult = Object.freeze({ kind: 'skip', reason: 'other' });
-const EMPTY_ROW: Row = new Map<string, Value>();
-
-interface TopicState {
-  readonly topicTable: SourceTable;
+interface TopicState extends EnvelopeTopicState {
   /** Key schemas synthesised for JSON keys: per value schema, per key field list. */
   readonly jsonKeys: WeakMap<CompiledValueSchema, Map<string, CompiledKeySchema>>;
-  lastSourceTable: SourceTable | null;
-  /** Key schema last seen with each value schema, for deletes that arrive without a key. */
-  readonly lastKeyByValue: WeakMap<CompiledValueSchema, CompiledKeySchema>;
 }
 
 function fail(code: string, message: string): never {
   throw new DecodeError(code, message);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumberText);
-}
-
-/** A topic named prefix.schema.table (Debezium's default) → its parts; otherwise the whole name is the table. */
-function tableFromTopic(topic: string): SourceTable {
-  const parts = topic.split('.');
-  if (parts.length >= 3) return { database: null, schema: parts[parts.length - 2]!, table: parts[parts.length - 1]! };
-  return { database: null, schema: null, table: topic };
-}
-
-function optionalInt64(raw: unknown): bigint | null {
-  if (typeof raw === 'number' && Number.isInteger(raw)) return BigInt(raw);
-  if (raw instanceof JsonNumberText && isIntegerLiteral(raw)) return BigInt(raw.text);
-  if (typeof raw === 'string' && /^-?[0-9]{1,20}$/.test(raw)) return BigInt(raw);
-  return null;
-}
-
-function isSnapshotFlag(raw: unknown): boolean {
-  if (raw === undefined || raw === null || raw === false) return false;
-  return raw !== 'false';
-}
-
-function valuesEqual(a: Value | undefined, b: Value | undefined): boolean {
-  if (a === b) return true;
-  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => valuesEqual(item, b[i]));
-  return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
-}
-
-function rowsEqual(a: Row, b: Row): boolean {
-  if (a.size !== b.size) return false;
-  for (const [name, value] of a) if (!valuesEqual(value, b.get(name))) return false;
-  return true;
 }
 
 function firstNonSpace(bytes: Buffer): number | undefined {
@@ -193,39 +140,6 @@ export function createAvroDecoder(options: AvroDecoderOptions): AvroDecoder {
     return schema.compiledKey;
   }
 
-  function sourceTableOf(state: TopicState, source: Record<string, unknown> | null): SourceTable {
-    const rawTable = source?.['table'];
-    if (source === null || typeof rawTable !== 'string') return state.topicTable;
-    const rawSchema = source['schema'];
-    const rawDatabase = source['db'];
-    const schema = typeof rawSchema === 'string' ? rawSchema : null;
-    const database = typeof rawDatabase === 'string' ? rawDatabase : null;
-    const last = state.lastSourceTable;
-    if (last !== null && last.table === rawTable && last.schema === schema && last.database === database) return last;
-    const table: SourceTable = { database, schema, table: rawTable };
-    state.lastSourceTable = table;
-    return table;
-  }
-
-  function sourceInfoOf(source: Record<string, unknown> | null, payload: Record<string, unknown>, op: DebeziumOp, record: DecodeInput): SourceInfo {
-    const sourceTs = source === null ? undefined : source['ts_ms'];
-    const envelopeTs = payload['ts_ms'];
-    const tsMs =
-      typeof sourceTs === 'number'
-        ? sourceTs
-        : typeof envelopeTs === 'number'
-          ? envelopeTs
-          : sourceTs instanceof JsonNumberText
-            ? Number(sourceTs.text)
-            : (record.timestamp ?? 0);
-    return {
-      tsMs,
-      lsn: source === null ? null : optionalInt64(source['lsn']),
-      txId: source === null ? null : optionalInt64(source['txId']),
-      snapshot: op === 'r' || (source !== null && isSnapshotFlag(source['snapshot'])),
-    };
-  }
-
   function decodeRecord(record: DecodeInput): DecodeResult {
     const valueBytes = record.value;
     if (valueBytes === null || valueBytes.length === 0) return SKIP_TOMBSTONE;
@@ -235,35 +149,8 @@ export function createAvroDecoder(options: AvroDecoderOptions): AvroDecoder {
     if (payload === null) return SKIP_TOMBSTONE;
     if (!isObject(payload)) fail('cdc.not_change_event', 'the record value is not an Avro record');
     const compiled = compiledValue(value.schema);
-    switch (compiled.kind) {
-      case 'change':
-        break;
-      case 'heartbeat':
-        return SKIP_HEARTBEAT;
-      case 'schema-change':
-        return SKIP_SCHEMA_CHANGE;
-      case 'transaction':
-        return SKIP_OTHER;
-      default:
-        if (payload['op'] === 'm') return SKIP_OTHER;
-        fail('cdc.not_change_event', `value schema ${JSON.stringify(compiled.name)} is not a Debezium change event envelope`);
-    }
-
-    const op = payload['op'];
-    if (op === 'm') return SKIP_OTHER;
-    if (op !== 'c' && op !== 'u' && op !== 'd' && op !== 'r' && op !== 't') fail('cdc.unknown_op', `unknown op ${JSON.stringify(op)}`);
-
-    const rawSource = payload['source'];
-    const source = isObject(rawSource) ? rawSource : null;
-    const sourceTable = sourceTableOf(state, source);
-    const sourceInfo = sourceInfoOf(source, payload, op, record);
-    const position: RecordPosition = { topic: record.topic, partition: record.partition, offset: record.offset };
-    const sizeBytes = valueBytes.length + (record.key === null ? 0 : record.key.length);
-
-    if (op === 't') {
-      const schema = tableSchemaFor(compiled, state.lastKeyByValue.get(compiled) ?? null);
-      return { kind: 'change', event: { kind: 'truncate', op, sourceTable, schema, source: sourceInfo, position, sizeBytes } };
-    }
+    const envelope = readEnvelope(state, record, payload, compiled, null);
+    if (envelope.kind !== 'row') return envelope;
 
     let keySchema: CompiledKeySchema | null = state.lastKeyByValue.get(compiled) ?? null;
     let keyRow: Row | null = null;
@@ -281,32 +168,7 @@ export function createAvroDecoder(options: AvroDecoderOptions): AvroDecoder {
       }
       state.lastKeyByValue.set(compiled, keySchema);
     }
-    const row = compiled.row!;
-    const schema: TableSchema = tableSchemaFor(compiled, keySchema);
-
-    if (op === 'd') {
-      const deleteKey = keyRow ?? (schema.key.length > 0 ? convertColumns(row, payload['before'], schema.key, null) : null);
-      if (deleteKey === null || deleteKey.size === 0) {
-        fail('cdc.missing_key', 'delete without a key: the message key is null and no key columns are known for this table');
-      }
-      return { kind: 'change', event: { kind: 'delete', op, sourceTable, schema, source: sourceInfo, position, sizeBytes, key: deleteKey } };
-    }
-
-    const after = payload['after'];
-    if (after === null || after === undefined) fail('cdc.missing_row', `op "${op}" without an "after" image`);
-    const values = convertRow(row, after, null);
-    let eventKey: Row = keyRow ?? EMPTY_ROW;
-    if (keyRow === null && schema.key.length > 0) eventKey = convertColumns(row, after, schema.key, null) ?? EMPTY_ROW;
-    let previousKey: Row | null = null;
-    const before = payload['before'];
-    if (op === 'u' && before !== null && before !== undefined && schema.key.length > 0) {
-      const beforeKey = convertColumns(row, before, schema.key, null);
-      if (beforeKey !== null && !rowsEqual(beforeKey, eventKey)) previousKey = beforeKey;
-    }
-    return {
-      kind: 'change',
-      event: { kind: 'upsert', op, sourceTable, schema, source: sourceInfo, position, sizeBytes, key: eventKey, row: values, previousKey },
-    };
+    return rowEvent(envelope, compiled, tableSchemaFor(compiled, keySchema), keyRow);
   }
 
   return {
