@@ -30,34 +30,17 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { DecodeError } from '../errors.ts';
-import {
-  type CompiledKeySchema,
-  type CompiledRow,
-  type CompiledValueSchema,
-  compileKeySchema,
-  compileValueSchema,
-  convertColumns,
-  convertRow,
-  tableSchemaFor,
-} from './compiled-schema.ts';
+import { type CompiledKeySchema, type CompiledValueSchema, compileKeySchema, compileValueSchema, convertRow, tableSchemaFor } from './compiled-schema.ts';
 import { parseConnectSchema } from './connect-schema.ts';
 import { NEEDS_LOSSLESS_PARSE, ValueMismatch } from './conversion-errors.ts';
+import { type EnvelopeTopicState, isObject, type RowEnvelope, readEnvelope, rowEvent, rowsEqual, SKIP_TOMBSTONE, tableFromTopic } from './envelope-event.ts';
 import { ExactIntegers } from './exact-integers.ts';
 import { lastNonWhitespace, scanSchemaFrame } from './frame.ts';
-import { isIntegerLiteral, JsonNumberText, JsonSyntaxError, parseLosslessJson, stringifyLosslessJson } from './lossless-json.ts';
+import { JsonSyntaxError, parseLosslessJson, stringifyLosslessJson } from './lossless-json.ts';
 import { LruCache } from './schema-cache.ts';
 import { SchemalessTables } from './schemaless.ts';
 import { DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER, type ToastPlaceholders, toastPlaceholders } from './toast.ts';
-import type {
-  ChangeEvent,
-  DebeziumOp,
-  DecodeResult,
-  Row,
-  SourceInfo,
-  SourceTable,
-  TableSchema,
-  Value,
-} from './types.ts';
+import type { DecodeResult, Row, TableSchema, Value } from './types.ts';
 
 export interface DecoderOptions {
   /**
@@ -92,12 +75,6 @@ const FRAMES_PER_TOPIC = 4;
 const LOSSLESS_RECHECK = 64;
 const UTF8_REPLACEMENT = '\uFFFD';
 
-const SKIP_TOMBSTONE: DecodeResult = Object.freeze({ kind: 'skip', reason: 'tombstone' });
-const SKIP_HEARTBEAT: DecodeResult = Object.freeze({ kind: 'skip', reason: 'heartbeat' });
-const SKIP_SCHEMA_CHANGE: DecodeResult = Object.freeze({ kind: 'skip', reason: 'schema-change' });
-const SKIP_OTHER: DecodeResult = Object.freeze({ kind: 'skip', reason: 'other' });
-const EMPTY_ROW: Row = new Map<string, Value>();
-
 interface Frame<T> {
   readonly prefix: Buffer;
   readonly compiled: T;
@@ -111,14 +88,9 @@ interface Message<T> {
   readonly exact: ExactIntegers | null;
 }
 
-interface TopicState {
+interface TopicState extends EnvelopeTopicState {
   readonly valueFrames: Frame<CompiledValueSchema>[];
   readonly keyFrames: Frame<CompiledKeySchema>[];
-  /** Where the table is when `source` does not say: derived from the topic name. */
-  readonly topicTable: SourceTable;
-  lastSourceTable: SourceTable | null;
-  /** Key schema last seen with each value schema, for deletes that arrive without a key. */
-  readonly lastKeyByValue: WeakMap<CompiledValueSchema, CompiledKeySchema>;
   /** Key schemas synthesised from a bare key payload for a value that has a schema. */
   readonly bareKeys: LruCache<string, CompiledKeySchema>;
   readonly schemaless: SchemalessTables;
@@ -135,52 +107,6 @@ type MessageRole = 'key' | 'value';
 
 function fail(code: string, message: string, cause?: unknown): never {
   throw new DecodeError(code, message, cause === undefined ? undefined : { cause });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumberText);
-}
-
-/** A topic named prefix.schema.table (Debezium's default) → its parts; otherwise the whole name is the table. */
-function tableFromTopic(topic: string): SourceTable {
-  const parts = topic.split('.');
-  if (parts.length >= 3) return { database: null, schema: parts[parts.length - 2]!, table: parts[parts.length - 1]! };
-  return { database: null, schema: null, table: topic };
-}
-
-function readOptionalInt64(raw: unknown, exact: ExactIntegers | null): bigint | null {
-  if (typeof raw === 'number') {
-    if (Number.isSafeInteger(raw)) return BigInt(raw);
-    if (!Number.isInteger(raw)) return null;
-    const literal = exact?.literalOf(raw);
-    if (literal === undefined) throw NEEDS_LOSSLESS_PARSE;
-    return BigInt(literal);
-  }
-  if (raw instanceof JsonNumberText && isIntegerLiteral(raw)) return BigInt(raw.text);
-  if (typeof raw === 'string' && /^-?[0-9]{1,20}$/.test(raw)) return BigInt(raw);
-  return null;
-}
-
-function isSnapshotFlag(raw: unknown): boolean {
-  if (raw === undefined || raw === null || raw === false) return false;
-  return raw !== 'false';
-}
-
-function valuesEqual(a: Value | undefined, b: Value | undefined): boolean {
-  if (a === b) return true;
-  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!valuesEqual(a[i], b[i])) return false;
-    return true;
-  }
-  return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
-}
-
-function rowsEqual(a: Row, b: Row): boolean {
-  if (a.size !== b.size) return false;
-  for (const [name, value] of a) if (!valuesEqual(value, b.get(name))) return false;
-  return true;
 }
 
 export function createDecoder(options: DecoderOptions = {}): Decoder {
@@ -323,55 +249,6 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     return schema === null || (isObject(schema) && typeof schema['type'] === 'string');
   }
 
-  function sourceTableOf(state: TopicState, source: Record<string, unknown> | null): SourceTable {
-    if (source === null) return state.topicTable;
-    const rawTable = source['table'];
-    if (typeof rawTable !== 'string') return state.topicTable;
-    const rawSchema = source['schema'];
-    const rawDatabase = source['db'];
-    const schema = typeof rawSchema === 'string' ? rawSchema : null;
-    const database = typeof rawDatabase === 'string' ? rawDatabase : null;
-    const last = state.lastSourceTable;
-    if (last !== null && last.table === rawTable && last.schema === schema && last.database === database) return last;
-    const table: SourceTable = { database, schema, table: rawTable };
-    state.lastSourceTable = table;
-    return table;
-  }
-
-  function sourceInfoOf(
-    source: Record<string, unknown> | null,
-    payload: Record<string, unknown>,
-    exact: ExactIntegers | null,
-    op: DebeziumOp,
-    record: DecodeInput,
-  ): SourceInfo {
-    const sourceTs = source === null ? undefined : source['ts_ms'];
-    const envelopeTs = payload['ts_ms'];
-    const tsMs =
-      typeof sourceTs === 'number'
-        ? sourceTs
-        : typeof envelopeTs === 'number'
-          ? envelopeTs
-          : sourceTs instanceof JsonNumberText
-            ? Number(sourceTs.text)
-            : (record.timestamp ?? 0);
-    return {
-      tsMs,
-      lsn: source === null ? null : readOptionalInt64(source['lsn'], exact),
-      txId: source === null ? null : readOptionalInt64(source['txId'], exact),
-      snapshot: op === 'r' || (source !== null && isSnapshotFlag(source['snapshot'])),
-    };
-  }
-
-  /** Skip reason for a bare payload without `op`, or null when it is not a known control record. */
-  function controlRecordSkip(payload: Record<string, unknown>, topic: string): DecodeResult | null {
-    if ('ddl' in payload || 'tableChanges' in payload) return SKIP_SCHEMA_CHANGE;
-    if ('status' in payload && ('event_count' in payload || 'data_collections' in payload)) return SKIP_OTHER;
-    const keys = Object.keys(payload);
-    if (topic.startsWith('__debezium-heartbeat') || (keys.length === 1 && keys[0] === 'ts_ms')) return SKIP_HEARTBEAT;
-    return null;
-  }
-
   function decodeRecord(record: DecodeInput, lossless: boolean): DecodeResult {
     const valueBytes = record.value;
     if (valueBytes === null || valueBytes.length === 0) return SKIP_TOMBSTONE;
@@ -382,46 +259,8 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     if (!isObject(payload)) fail('cdc.not_change_event', 'the record value payload is not a JSON object');
 
     const compiled = value.compiled;
-    if (compiled !== null) {
-      switch (compiled.kind) {
-        case 'change':
-          break;
-        case 'heartbeat':
-          return SKIP_HEARTBEAT;
-        case 'schema-change':
-          return SKIP_SCHEMA_CHANGE;
-        case 'transaction':
-          return SKIP_OTHER;
-        default:
-          // PostgreSQL logical decoding messages have their own envelope (no before/after).
-          if (payload['op'] === 'm') return SKIP_OTHER;
-          fail('cdc.not_change_event', `value schema ${JSON.stringify(compiled.name)} is not a Debezium change event envelope`);
-      }
-    }
-
-    const op = payload['op'];
-    if (op === undefined && compiled === null) {
-      const skip = controlRecordSkip(payload, record.topic);
-      if (skip !== null) return skip;
-      fail('cdc.not_change_event', 'the record value has no "op": not a Debezium change event');
-    }
-    if (op === 'm') return SKIP_OTHER;
-    if (op !== 'c' && op !== 'u' && op !== 'd' && op !== 'r' && op !== 't') {
-      fail('cdc.unknown_op', `unknown op ${JSON.stringify(op)}`);
-    }
-
-    const rawSource = payload['source'];
-    const source = isObject(rawSource) ? rawSource : null;
-    const sourceTable = sourceTableOf(state, source);
-    const sourceInfo = sourceInfoOf(source, payload, value.exact, op, record);
-    const position = { topic: record.topic, partition: record.partition, offset: record.offset };
-    const sizeBytes = valueBytes.length + (record.key === null ? 0 : record.key.length);
-
-    if (op === 't') {
-      const schema = compiled !== null ? tableSchemaFor(compiled, state.lastKeyByValue.get(compiled) ?? null) : state.schemaless.schemaForTruncate();
-      const event: ChangeEvent = { kind: 'truncate', op, sourceTable, schema, source: sourceInfo, position, sizeBytes };
-      return { kind: 'change', event };
-    }
+    const envelope = readEnvelope(state, record, payload, compiled, value.exact);
+    if (envelope.kind !== 'row') return envelope;
 
     const keyBytes = record.key;
     const key =
@@ -429,8 +268,8 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
         ? null
         : readMessage(keyBytes, 'key', state.keyFrames, keySchemas, compileKey, lossless);
 
-    if (compiled !== null) return withSchema(state, compiled, payload, value.exact, op, key, sourceTable, sourceInfo, position, sizeBytes);
-    return withoutSchema(state, payload, value.exact, op, key, sourceTable, sourceInfo, position, sizeBytes);
+    if (compiled !== null) return withSchema(state, compiled, envelope, key);
+    return withoutSchema(state, envelope, key);
   }
 
   function keySchemaFor(state: TopicState, compiled: CompiledValueSchema, key: Message<CompiledKeySchema> | null): CompiledKeySchema | null {
@@ -456,59 +295,15 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     return keySchema;
   }
 
-  function withSchema(
-    state: TopicState,
-    compiled: CompiledValueSchema,
-    payload: Record<string, unknown>,
-    exact: ExactIntegers | null,
-    op: 'c' | 'u' | 'd' | 'r',
-    key: Message<CompiledKeySchema> | null,
-    sourceTable: SourceTable,
-    source: SourceInfo,
-    position: { topic: string; partition: number; offset: bigint },
-    sizeBytes: number,
-  ): DecodeResult {
-    const row: CompiledRow = compiled.row!;
+  function withSchema(state: TopicState, compiled: CompiledValueSchema, envelope: RowEnvelope, key: Message<CompiledKeySchema> | null): DecodeResult {
     const keySchema = keySchemaFor(state, compiled, key);
     const schema: TableSchema = tableSchemaFor(compiled, keySchema);
     const keyRow: Row | null = key !== null && keySchema !== null ? convertRow(keySchema.row, key.payload, key.exact) : null;
-
-    if (op === 'd') {
-      const deleteKey = keyRow ?? (schema.key.length > 0 ? convertColumns(row, payload['before'], schema.key, exact) : null);
-      if (deleteKey === null || deleteKey.size === 0) {
-        fail('cdc.missing_key', 'delete without a key: the message key is null and no key columns are known for this table');
-      }
-      return { kind: 'change', event: { kind: 'delete', op, sourceTable, schema, source, position, sizeBytes, key: deleteKey } };
-    }
-
-    const after = payload['after'];
-    if (after === null || after === undefined) fail('cdc.missing_row', `op "${op}" without an "after" image`);
-    const values = convertRow(row, after, exact);
-    let eventKey: Row = keyRow ?? EMPTY_ROW;
-    if (keyRow === null && schema.key.length > 0) eventKey = convertColumns(row, after, schema.key, exact) ?? EMPTY_ROW;
-    let previousKey: Row | null = null;
-    const before = payload['before'];
-    if (op === 'u' && before !== null && before !== undefined && schema.key.length > 0) {
-      const beforeKey = convertColumns(row, before, schema.key, exact);
-      if (beforeKey !== null && !rowsEqual(beforeKey, eventKey)) previousKey = beforeKey;
-    }
-    return {
-      kind: 'change',
-      event: { kind: 'upsert', op, sourceTable, schema, source, position, sizeBytes, key: eventKey, row: values, previousKey },
-    };
+    return rowEvent(envelope, compiled, schema, keyRow);
   }
 
-  function withoutSchema(
-    state: TopicState,
-    payload: Record<string, unknown>,
-    exact: ExactIntegers | null,
-    op: 'c' | 'u' | 'd' | 'r',
-    key: Message<CompiledKeySchema> | null,
-    sourceTable: SourceTable,
-    source: SourceInfo,
-    position: { topic: string; partition: number; offset: bigint },
-    sizeBytes: number,
-  ): DecodeResult {
+  function withoutSchema(state: TopicState, envelope: RowEnvelope, key: Message<CompiledKeySchema> | null): DecodeResult {
+    const { op, payload, exact, sourceTable, source, position, sizeBytes } = envelope;
     const tables = state.schemaless;
     let keyRow: Map<string, Value> | null = null;
     if (key !== null) {
