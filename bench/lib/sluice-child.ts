@@ -1,8 +1,9 @@
 /**
  * One sluice system in a benchmark: `sluice run` as a child process (so its CPU and peak RSS
- * are its own, read from /proc) with its own consumer group, its own empty database and the
- * given setting overrides, measured until the group has committed every record (or for a
- * fixed time), then stopped with SIGTERM.
+ * are its own, read from /proc), from the compiled build as in the container
+ * (compiled-build.ts), with its own consumer group, its own empty database and the given
+ * setting overrides, measured until the group has committed every record (or for a fixed
+ * time), then stopped with SIGTERM.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,6 +11,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, type MetricSample, metricSum, postgresSinkSettings, type Settings, scrapeMetrics } from '../../test/support/sluice-harness.ts';
 import { createUniqueDatabase, type TestDatabase, uniqueName } from '../../test/support/services.ts';
+import { compiledBuild } from './compiled-build.ts';
 import { GroupOffsets } from './group-offsets.ts';
 import { cpuDelta, cpuSecondsOf, peakRssMiB, postgresCpuSeconds } from './proc.ts';
 import { histogramQuantile } from './quantiles.ts';
@@ -68,7 +70,6 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-const SLUICE_BIN = path.join(benchRoot, 'bin/sluice.mjs');
 const POSTMASTER_PID = path.join(benchRoot, '.services/postgres/data/postmaster.pid');
 
 export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMeasurement> {
@@ -90,7 +91,7 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
   const pgBefore = postgresCpuSeconds(POSTMASTER_PID);
   const startedAtMs = Date.now();
   const nodeArgs = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, SLUICE_BIN, 'run'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, compiledBuild().cli, 'run'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...settings },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -192,7 +193,7 @@ async function stop(child: ChildProcess, graceMs: number): Promise<boolean> {
   return clean;
 }
 
-/** The main thread's profile of `pid` is its largest (tsx's loader thread writes a second, idle one). */
+/** The main thread's profile of `pid` is its largest (a loader or worker thread may write a second, idle one). */
 function mainThreadProfile(folder: string, pid: number): string | null {
   const files = readdirSync(folder)
     .filter((name) => name.endsWith('.cpuprofile') && name.includes(`.${pid}.`))

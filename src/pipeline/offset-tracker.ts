@@ -17,10 +17,23 @@ interface Entry {
   settled: boolean;
 }
 
+/**
+ * The ledger's map key for an offset: a number where it is exact (every real topic: offsets
+ * below 2^53), the bigint itself beyond. Hashing a small number is much cheaper than hashing a
+ * bigint, and this runs several times per record; a bigint key never equals a number key, so
+ * the two ranges cannot collide.
+ */
+type OffsetKey = number | bigint;
+const LARGEST_EXACT_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
+
+function offsetKey(offset: bigint): OffsetKey {
+  return offset <= LARGEST_EXACT_OFFSET ? Number(offset) : offset;
+}
+
 class PartitionLedger {
   private readonly queue: Entry[] = [];
   private head = 0;
-  private readonly byOffset = new Map<bigint, Entry>();
+  private readonly byOffset = new Map<OffsetKey, Entry>();
   /** Next offset to commit (last settled prefix + 1), or null before anything settled. */
   commitPoint: bigint | null = null;
   lastCommitted: bigint | null = null;
@@ -29,30 +42,32 @@ class PartitionLedger {
   track(record: KafkaRecord, bytes: number): void {
     const entry: Entry = { record, bytes, holds: 1, settled: false };
     this.queue.push(entry);
-    this.byOffset.set(record.offset, entry);
+    this.byOffset.set(offsetKey(record.offset), entry);
   }
 
   retain(offset: bigint): void {
-    const entry = this.byOffset.get(offset);
+    const entry = this.byOffset.get(offsetKey(offset));
     if (entry !== undefined && !entry.settled) entry.holds++;
   }
 
   /** Drops one hold; at zero the record is settled. Returns bytes released from the prefix. */
   release(offset: bigint): number {
-    const entry = this.byOffset.get(offset);
+    const entry = this.byOffset.get(offsetKey(offset));
     if (entry === undefined || entry.settled) return 0;
     entry.holds--;
     if (entry.holds > 0) return 0;
     entry.settled = true;
     let released = 0;
+    let lastSettled: Entry | null = null;
     while (this.head < this.queue.length) {
       const first = this.queue[this.head]!;
       if (!first.settled) break;
       released += first.bytes;
-      this.byOffset.delete(first.record.offset);
-      this.commitPoint = first.record.offset + 1n;
+      this.byOffset.delete(offsetKey(first.record.offset));
+      lastSettled = first;
       this.head++;
     }
+    if (lastSettled !== null) this.commitPoint = lastSettled.record.offset + 1n;
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;
@@ -61,7 +76,7 @@ class PartitionLedger {
   }
 
   record(offset: bigint): KafkaRecord | undefined {
-    return this.byOffset.get(offset)?.record;
+    return this.byOffset.get(offsetKey(offset))?.record;
   }
 
   get unsettledCount(): number {
@@ -91,14 +106,27 @@ export function partitionId(topic: string, partition: number): string {
 
 export class OffsetTracker {
   private readonly ledgers = new Map<string, PartitionLedger>();
+  private lastFound: { readonly topic: string; readonly partition: number; readonly ledger: PartitionLedger } | null = null;
 
   private ledger(topic: string, partition: number): PartitionLedger {
-    const id = partitionId(topic, partition);
-    let ledger = this.ledgers.get(id);
+    let ledger = this.find(topic, partition);
     if (ledger === undefined) {
       ledger = new PartitionLedger();
-      this.ledgers.set(id, ledger);
+      this.ledgers.set(partitionId(topic, partition), ledger);
     }
+    return ledger;
+  }
+
+  /**
+   * The ledger of a partition. Consecutive calls are mostly for the same partition (a fetched
+   * batch is routed record by record), so the last one found is checked first: it saves
+   * building the `topic:partition` key several times per record.
+   */
+  private find(topic: string, partition: number): PartitionLedger | undefined {
+    const last = this.lastFound;
+    if (last !== null && last.partition === partition && last.topic === topic) return last.ledger;
+    const ledger = this.ledgers.get(partitionId(topic, partition));
+    if (ledger !== undefined) this.lastFound = { topic, partition, ledger };
     return ledger;
   }
 
@@ -107,16 +135,16 @@ export class OffsetTracker {
   }
 
   retain(topic: string, partition: number, offset: bigint): void {
-    this.ledgers.get(partitionId(topic, partition))?.retain(offset);
+    this.find(topic, partition)?.retain(offset);
   }
 
   /** Drops one hold on a record; returns the bytes whose accounting may be released now. */
   release(topic: string, partition: number, offset: bigint): number {
-    return this.ledgers.get(partitionId(topic, partition))?.release(offset) ?? 0;
+    return this.find(topic, partition)?.release(offset) ?? 0;
   }
 
   rawRecord(topic: string, partition: number, offset: bigint): KafkaRecord | undefined {
-    return this.ledgers.get(partitionId(topic, partition))?.record(offset);
+    return this.find(topic, partition)?.record(offset);
   }
 
   /** Offsets to commit now: partitions whose commit point moved since the last commit. */
@@ -156,6 +184,7 @@ export class OffsetTracker {
     const id = partitionId(partition.topic, partition.partition);
     const ledger = this.ledgers.get(id);
     this.ledgers.delete(id);
+    if (this.lastFound?.ledger === ledger) this.lastFound = null;
     return ledger?.heldBytes() ?? 0;
   }
 

@@ -67,3 +67,20 @@ test('many records: the queue compacts itself and stays correct', () => {
   assert.deepEqual(tracker.pendingCommits(), [{ topic: 't', partition: 0, offset: 5000n }]);
   assert.equal(tracker.totalUnsettled(), 0);
 });
+
+test('offsets beyond 2^53 are tracked exactly, next to small ones', () => {
+  const tracker = new OffsetTracker();
+  const big = 2n ** 53n + 1n;
+  // 2^53 + 1 and 2^53 are one number as doubles: the ledger must keep them apart.
+  tracker.track(record(big - 1n), 1);
+  tracker.track(record(big), 2);
+  tracker.track(record(5n, 1), 3);
+  assert.equal(tracker.release('t', 0, big), 0, 'the later record alone does not move the commit point');
+  assert.equal(tracker.rawRecord('t', 0, big - 1n)?.offset, big - 1n);
+  assert.equal(tracker.release('t', 0, big - 1n), 3);
+  assert.equal(tracker.release('t', 1, 5n), 3);
+  assert.deepEqual(tracker.pendingCommits(), [
+    { topic: 't', partition: 0, offset: big + 1n },
+    { topic: 't', partition: 1, offset: 6n },
+  ]);
+});
