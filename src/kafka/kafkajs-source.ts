@@ -15,6 +15,21 @@ import type {
 /** Batches of this many partitions are handed to onBatch at the same time. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 
+/**
+ * kafkajs restarts a crashed consumer only when the crash's root cause is marked retriable.
+ * Around a broker restart it sometimes is not (the group coordinator is still loading, a
+ * connection closes mid-join), and kafkajs then leaves the consumer stopped for good. The source
+ * runs it again itself, with a growing delay, and gives up (onFatal) only after this many
+ * attempts in a row without a successful group join — about two minutes with the defaults.
+ */
+export interface ConsumerRestartPolicy {
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+const DEFAULT_RESTART_POLICY: ConsumerRestartPolicy = { attempts: 8, baseDelayMs: 1_000, maxDelayMs: 30_000 };
+
 /** Heartbeat answers that mean the group is rebalancing or has moved on without this member. */
 const REBALANCE_ERROR_TYPES = new Set([
   'REBALANCE_IN_PROGRESS',
@@ -62,10 +77,14 @@ export class KafkajsSource implements KafkaSource {
   private revocation: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
   private failed = false;
+  /** Restarts of a consumer kafkajs gave up on since the last successful group join. */
+  private restartsInARow = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly options: KafkaSourceOptions,
     private readonly logger: Logger = silentLogger(),
+    private readonly restartPolicy: ConsumerRestartPolicy = DEFAULT_RESTART_POLICY,
   ) {}
 
   async start(handlers: SourceHandlers): Promise<void> {
@@ -84,18 +103,46 @@ export class KafkajsSource implements KafkaSource {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event.payload.memberAssignment));
     consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) this.fail(event.payload.error);
+      if (!event.payload.restart) this.restartAfterCrash(event.payload.error);
     });
     await consumer.connect();
     const topics = options.topics instanceof RegExp ? [options.topics] : [...options.topics];
     await consumer.subscribe({ topics, fromBeginning: options.fromBeginning });
-    await consumer.run({
+    await this.runConsumer(consumer);
+    await this.rebalance;
+  }
+
+  /** Also how a crashed consumer is started again: kafkajs' own restart is this same `run`. */
+  private runConsumer(consumer: Consumer): Promise<void> {
+    return consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
       eachBatch: (payload) => this.deliver(payload),
     });
-    await this.rebalance;
+  }
+
+  private restartAfterCrash(error: Error): void {
+    const consumer = this.consumer;
+    if (this.failed || this.stopping !== null || consumer === null) return;
+    const policy = this.restartPolicy;
+    if (this.restartsInARow >= policy.attempts) {
+      this.fail(new Error(`the Kafka consumer crashed and ${policy.attempts} restarts in a row did not bring it back: ${error.message}`, { cause: error }));
+      return;
+    }
+    const delayMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** this.restartsInARow);
+    this.restartsInARow++;
+    this.logger.warn(
+      { event: 'kafka-consumer-restart', attempt: this.restartsInARow, of: policy.attempts, delayMs, error: error.message },
+      `the Kafka client stopped the consumer (${error.message}) and will not restart it; starting it again in ${delayMs} ms (attempt ${this.restartsInARow} of ${policy.attempts})`,
+    );
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.failed || this.stopping !== null) return;
+      // A failing join inside run() crashes (and comes back here) on its own; run() itself
+      // rejects only on misuse, which another attempt would not fix.
+      this.runConsumer(consumer).catch((runError: unknown) => this.fail(runError));
+    }, delayMs);
   }
 
   pause(partitions: readonly TopicPartition[]): void {
@@ -127,6 +174,7 @@ export class KafkajsSource implements KafkaSource {
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      if (this.restartTimer !== null) clearTimeout(this.restartTimer);
       const consumer = this.consumer;
       if (consumer !== null) await consumer.disconnect();
       this.assigned.clear();
@@ -202,6 +250,7 @@ export class KafkajsSource implements KafkaSource {
   }
 
   private onGroupJoin(memberAssignment: Readonly<Record<string, readonly number[]>>): void {
+    this.restartsInARow = 0;
     const next = PartitionSet.fromTopicMap(memberAssignment);
     this.rebalance = this.rebalance.then(async () => {
       if (this.revocation !== null) await this.revocation;

@@ -180,6 +180,10 @@ export class Pipeline {
       onBatch: (batch) => this.onBatch(batch),
       onAssigned: (partitions) => this.onAssigned(partitions),
       onRevoked: (partitions) => this.onRevoked(partitions),
+      // The source gave up for good (its client will not restart): a process that stays up
+      // without consuming would look healthy while lag grows, so stop and let the supervisor
+      // restart it; what was durably written is committed first, nothing else.
+      onFatal: (error) => this.fail(new FatalPipelineError(`the Kafka consumer stopped: ${error.message}`, 'kafka.consumer_stopped', { cause: error })),
     });
     this.every(Math.min(50, this.options.lingerMs), () => this.schedule());
     this.every(this.options.controlIntervalMs, () => this.control());
