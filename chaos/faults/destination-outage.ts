@@ -11,7 +11,7 @@
 import { Cluster, sharedEndpoints } from '../lib/cluster.ts';
 import { awaitCaughtUp, cleanUpLoadRun, countLoadRun, startLoadRun } from '../lib/load-run.ts';
 import { ownDown, ownPostgresEndpoints, ownUp } from '../lib/own-services.ts';
-import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult } from '../lib/result.ts';
+import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs } from '../lib/result.ts';
 import { ChildSampler } from '../lib/sampler.ts';
 import { SluiceChild, until } from '../lib/sluice-child.ts';
 
@@ -56,7 +56,7 @@ export const destinationOutageFault: Fault = {
       context.log('PostgreSQL is back');
 
       const after = new ChildSampler(sluice).start();
-      await awaitCaughtUp(run, { timeoutMs: 600_000, alive: dead });
+      await awaitCaughtUp(run, { timeoutMs: waitLimitMs(context.size, 600_000), alive: dead });
       const recoverSeconds = (performance.now() - restored) / 1000;
       await until(async () => (await sluice.readiness())?.ready === true, { timeoutMs: 30_000, describe: () => `not ready after catching up: ${sluice.describe()}` });
       const afterSamples = await after.stop();

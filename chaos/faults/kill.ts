@@ -9,7 +9,7 @@
 import { createWorkload, Prng, produceWorkload } from '../../src/loadgen/index.ts';
 import { killDuringWrites, runChildToEnd } from '../../test/support/sluice-harness.ts';
 import { Cluster, chaosName, sharedEndpoints, workloadCounts } from '../lib/cluster.ts';
-import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult } from '../lib/result.ts';
+import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs } from '../lib/result.ts';
 import { auditedDuplicates, installRowAudit } from '../lib/row-audit.ts';
 import { sinkSettings } from '../lib/sluice-child.ts';
 
@@ -47,12 +47,12 @@ export const killFault: Fault = {
       context.log(`produced ${produced.records} records in ${produced.seconds.toFixed(1)} s`);
       const settings = sinkSettings({ endpoints: cluster.endpoints, databaseUrl: cluster.databaseUrl(database), topics, group, extra: { SLUICE_DELIVERY: 'exactly-once', SLUICE_LOG_LEVEL: 'warn' } });
 
-      const kills = await killDuringWrites({ settings, topics, database: { name: database, url: cluster.databaseUrl(database) }, thresholds: killShares(context.seed, size.kills), timeoutMs: 600_000 });
+      const kills = await killDuringWrites({ settings, topics, database: { name: database, url: cluster.databaseUrl(database) }, thresholds: killShares(context.seed, size.kills), timeoutMs: waitLimitMs(context.size, 600_000) });
       report.details.kills = kills.map((kill) => ({ committed_at_kill: Number(kill.committedAtKill), end: Number(kill.end), write_in_progress: kill.writeInProgress }));
       report.check('every kill hit an open write before the end', kills.length === size.kills && kills.every((kill) => kill.writeInProgress && kill.committedAtKill < kill.end), `${kills.length} kills`);
 
       const restarted = performance.now();
-      await runChildToEnd({ settings, topics, timeoutMs: 900_000 });
+      await runChildToEnd({ settings, topics, timeoutMs: waitLimitMs(context.size, 900_000) });
       const recoverSeconds = (performance.now() - restarted) / 1000;
 
       const counts = await workloadCounts({ cluster, workload, database, group, dlqTopic: `${group}.dlq` });

@@ -9,7 +9,7 @@
  */
 import { Cluster, sharedEndpoints } from '../lib/cluster.ts';
 import { awaitCaughtUp, cleanUpLoadRun, countLoadRun, startLoadRun } from '../lib/load-run.ts';
-import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult } from '../lib/result.ts';
+import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs } from '../lib/result.ts';
 import { SluiceChild, until } from '../lib/sluice-child.ts';
 
 const SIZES = { ci: { events: 45_000, rate: 1_500 }, full: { events: 300_000, rate: 3_000 } } as const;
@@ -59,7 +59,7 @@ export const rebalanceFault: Fault = {
       const exits = await Promise.all(children.slice(1).map((child) => child.stop('SIGTERM')));
       report.check('departing replicas stopped cleanly', exits.every((exit) => exit.code === 0), JSON.stringify(exits));
       await until(() => first.eventCount('partitions-assigned') > firstAssignments || !first.alive, { timeoutMs: 60_000, describe: () => `the remaining replica was not reassigned: ${first.describe()}` });
-      await awaitCaughtUp(run, { timeoutMs: 600_000, alive: () => (first.alive ? null : `the remaining replica exited: ${first.describe()}`) });
+      await awaitCaughtUp(run, { timeoutMs: waitLimitMs(context.size, 600_000), alive: () => (first.alive ? null : `the remaining replica exited: ${first.describe()}`) });
       const recoverSeconds = (performance.now() - shrinking) / 1000;
 
       const deadlines = children.reduce((sum, child) => sum + child.eventCount('revocation-deadline'), 0);

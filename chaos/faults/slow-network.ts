@@ -10,7 +10,7 @@
 import { Cluster, sharedEndpoints } from '../lib/cluster.ts';
 import { LatencyProxy } from '../lib/latency-proxy.ts';
 import { awaitCaughtUp, cleanUpLoadRun, countLoadRun, startLoadRun } from '../lib/load-run.ts';
-import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult } from '../lib/result.ts';
+import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs } from '../lib/result.ts';
 import { ChildSampler } from '../lib/sampler.ts';
 import { SluiceChild, until } from '../lib/sluice-child.ts';
 
@@ -60,7 +60,7 @@ export const slowNetworkFault: Fault = {
         });
       }, 500);
       try {
-        await awaitCaughtUp(run, { timeoutMs: 900_000, alive: dead });
+        await awaitCaughtUp(run, { timeoutMs: waitLimitMs(context.size, 900_000), alive: dead });
       } finally {
         clearInterval(watch);
       }

@@ -43,6 +43,15 @@ export interface FaultResult extends FaultCounts {
 /** `ci`: the small version `npm test` runs; `full`: the size `npm run chaos` runs. */
 export type FaultSize = 'ci' | 'full';
 
+/**
+ * The longest wait of one step. At CI size it stays well inside the test runner's per-file limit
+ * (600 s), so a fault that does not recover fails with its own description (sluice's events and
+ * output) rather than being cancelled by the runner without one.
+ */
+export function waitLimitMs(size: FaultSize, fullSizeMs: number): number {
+  return size === 'ci' ? Math.min(fullSizeMs, 300_000) : fullSizeMs;
+}
+
 export interface FaultContext {
   readonly size: FaultSize;
   readonly seed: number;
