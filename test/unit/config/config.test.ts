@@ -74,10 +74,10 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ ...valid, SLUICE_KAFKA_SASL_MECHANISM: 'plain', SLUICE_KAFKA_SASL_USERNAME: 'u' }), (error: unknown) => error instanceof ConfigError && error.variable === 'SLUICE_KAFKA_SASL_PASSWORD');
   });
 
-  test('defaults follow the article: fetch sizes, batch 1,000–10,000', () => {
+  test('defaults: fetch sizes 8 MiB / 2 MiB (measured, docs/performance.md), batch 1,000–10,000 as in the article', () => {
     const config = loadConfig(valid);
-    assert.equal(config.kafka.fetchMaxBytes, 52_428_800);
-    assert.equal(config.kafka.partitionFetchMaxBytes, 10_485_760);
+    assert.equal(config.kafka.fetchMaxBytes, 8_388_608);
+    assert.equal(config.kafka.partitionFetchMaxBytes, 2_097_152);
     assert.equal(config.kafka.fetchMaxWaitMs, 100);
     assert.deepEqual([config.batch.minRows, config.batch.maxRows], [1_000, 10_000]);
     assert.equal(config.kafka.groupId, 'sluice-postgres');
