@@ -11,7 +11,7 @@ import { Cluster, sharedEndpoints } from '../lib/cluster.ts';
 import { LatencyProxy } from '../lib/latency-proxy.ts';
 import { awaitCaughtUp, cleanUpLoadRun, countLoadRun, startLoadRun } from '../lib/load-run.ts';
 import { ownDown, ownKafkaEndpoints, ownUp } from '../lib/own-services.ts';
-import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult } from '../lib/result.ts';
+import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, describeVerification } from '../lib/result.ts';
 import { SluiceChild, until } from '../lib/sluice-child.ts';
 
 /**
@@ -83,7 +83,7 @@ export const brokerRestartFault: Fault = {
       report.details.partition_assignments = sluice.eventCount('partitions-assigned');
 
       const counts = await countLoadRun(run);
-      report.check('target equals the expected state', counts.report.equal, `${counts.report.missing} missing, ${counts.report.extra} extra, ${counts.report.different} different`);
+      report.check('target equals the expected state', counts.report.equal, describeVerification(counts.report));
       const { report: _verification, ...figures } = counts;
       return report.finish({ ...figures, time_to_recover_s: roundSeconds(recoverSeconds) });
     } finally {

@@ -11,7 +11,7 @@
 import { Cluster, sharedEndpoints } from '../lib/cluster.ts';
 import { awaitCaughtUp, cleanUpLoadRun, countLoadRun, startLoadRun } from '../lib/load-run.ts';
 import { ownDown, ownPostgresEndpoints, ownUp } from '../lib/own-services.ts';
-import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs } from '../lib/result.ts';
+import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs, describeVerification } from '../lib/result.ts';
 import { ChildSampler } from '../lib/sampler.ts';
 import { SluiceChild, until } from '../lib/sluice-child.ts';
 
@@ -74,7 +74,7 @@ export const destinationOutageFault: Fault = {
       report.check('/readyz ready after catching up', true, 'ready');
 
       const counts = await countLoadRun(run);
-      report.check('target equals the expected state', counts.report.equal, `${counts.report.missing} missing, ${counts.report.extra} extra, ${counts.report.different} different`);
+      report.check('target equals the expected state', counts.report.equal, describeVerification(counts.report));
       const { report: _verification, ...figures } = counts;
       return report.finish({ ...figures, time_to_recover_s: roundSeconds(recoverSeconds) });
     } finally {

@@ -9,7 +9,7 @@
 import { createWorkload, Prng, produceWorkload } from '../../src/loadgen/index.ts';
 import { killDuringWrites, runChildToEnd } from '../../test/support/sluice-harness.ts';
 import { Cluster, chaosName, sharedEndpoints, workloadCounts } from '../lib/cluster.ts';
-import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs } from '../lib/result.ts';
+import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs, describeVerification } from '../lib/result.ts';
 import { auditedDuplicates, installRowAudit } from '../lib/row-audit.ts';
 import { sinkSettings } from '../lib/sluice-child.ts';
 
@@ -56,7 +56,7 @@ export const killFault: Fault = {
       const recoverSeconds = (performance.now() - restarted) / 1000;
 
       const counts = await workloadCounts({ cluster, workload, database, group, dlqTopic: `${group}.dlq` });
-      report.check('target equals the expected state', counts.report.equal, `${counts.report.missing} missing, ${counts.report.extra} extra, ${counts.report.different} different`);
+      report.check('target equals the expected state', counts.report.equal, describeVerification(counts.report));
       const audit = await cluster.withClient(database, (client) => auditedDuplicates(client));
       report.details.audited_effects = audit.effects;
       report.details.duplicate_images = audit.duplicateImages;

@@ -9,7 +9,7 @@
  */
 import { Cluster, sharedEndpoints } from '../lib/cluster.ts';
 import { awaitCaughtUp, cleanUpLoadRun, countLoadRun, startLoadRun } from '../lib/load-run.ts';
-import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs } from '../lib/result.ts';
+import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs, describeVerification } from '../lib/result.ts';
 import { SluiceChild, until } from '../lib/sluice-child.ts';
 
 const SIZES = { ci: { events: 45_000, rate: 1_500 }, full: { events: 300_000, rate: 3_000 } } as const;
@@ -68,7 +68,7 @@ export const rebalanceFault: Fault = {
       report.details.revocations_per_replica = children.map((child) => child.eventCount('partitions-revoked'));
 
       const counts = await countLoadRun(run);
-      report.check('target equals the expected state', counts.report.equal, `${counts.report.missing} missing, ${counts.report.extra} extra, ${counts.report.different} different`);
+      report.check('target equals the expected state', counts.report.equal, describeVerification(counts.report));
       const { report: _verification, ...figures } = counts;
       return report.finish({ ...figures, time_to_recover_s: roundSeconds(recoverSeconds) });
     } finally {

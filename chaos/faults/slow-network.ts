@@ -10,7 +10,7 @@
 import { Cluster, sharedEndpoints } from '../lib/cluster.ts';
 import { LatencyProxy } from '../lib/latency-proxy.ts';
 import { awaitCaughtUp, cleanUpLoadRun, countLoadRun, startLoadRun } from '../lib/load-run.ts';
-import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs } from '../lib/result.ts';
+import { FaultReport, roundSeconds, type Fault, type FaultContext, type FaultResult, waitLimitMs, describeVerification } from '../lib/result.ts';
 import { ChildSampler } from '../lib/sampler.ts';
 import { SluiceChild, until } from '../lib/sluice-child.ts';
 
@@ -75,7 +75,7 @@ export const slowNetworkFault: Fault = {
       report.check('the same process ran throughout', sluice.alive, sluice.alive ? `pid ${sluice.child.pid} alive` : sluice.describe());
 
       const counts = await countLoadRun(run);
-      report.check('target equals the expected state', counts.report.equal, `${counts.report.missing} missing, ${counts.report.extra} extra, ${counts.report.different} different`);
+      report.check('target equals the expected state', counts.report.equal, describeVerification(counts.report));
       const { report: _verification, ...figures } = counts;
       // Recovery here: from the latency's arrival until the load was fully written through it.
       return report.finish({ ...figures, time_to_recover_s: roundSeconds(recoverSeconds) });

@@ -15,6 +15,8 @@
  *   back) to the moment sluice had caught up (lag 0 / everything committed); null when the
  *   fault has no recovery phase.
  */
+import type { VerifyReport } from '../../src/loadgen/verify-postgres.ts';
+
 export interface FaultCounts {
   readonly produced: number;
   readonly written: number;
@@ -106,4 +108,11 @@ export function failedChecks(result: FaultResult): string {
 /** Seconds to one decimal, as reported. */
 export function roundSeconds(seconds: number): number {
   return Math.round(seconds * 10) / 10;
+}
+
+/** Counts of a verification, and its first differences (table, key, columns) when there are any. */
+export function describeVerification(report: VerifyReport): string {
+  const counts = `${report.missing} missing, ${report.extra} extra, ${report.different} different`;
+  if (report.equal) return counts;
+  return `${counts}; first: ${JSON.stringify(report.samples.slice(0, 5))}`;
 }
