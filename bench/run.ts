@@ -12,7 +12,7 @@ import { startServices } from '../test/support/services.ts';
 import { benchRoot, formatTable, writeResult } from './lib/result.ts';
 import { backfill } from './scenarios/backfill.ts';
 import { decode } from './scenarios/decode.ts';
-import { elasticsearchBulk, snowflakeBatched } from './scenarios/destinations.ts';
+import { bigqueryBatched, elasticsearchBulk, snowflakeBatched } from './scenarios/destinations.ts';
 import { latency } from './scenarios/latency.ts';
 import { memory } from './scenarios/memory.ts';
 import { pgThroughput } from './scenarios/pg-throughput.ts';
@@ -32,6 +32,7 @@ const SCENARIOS: Readonly<Record<string, ScenarioEntry>> = {
   memory: { run: memory, services: ['kafka', 'postgres'] },
   'elasticsearch-bulk': { run: elasticsearchBulk, services: ['opensearch'] },
   snowflake: { run: snowflakeBatched, services: ['fakesnow'] },
+  bigquery: { run: bigqueryBatched, services: ['bigquery'] },
 };
 
 const { values: args, positionals } = parseArgs({

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { BenchResult } from './lib/result.ts';
 import { resultPath } from './lib/result.ts';
 
-const SCENARIOS = ['pg-throughput', 'latency', 'backfill', 'memory', 'decode', 'elasticsearch-bulk', 'snowflake'];
+const SCENARIOS = ['pg-throughput', 'latency', 'backfill', 'memory', 'decode', 'elasticsearch-bulk', 'snowflake', 'bigquery'];
 
 const lines = ['| scenario | target | measured | met | date (UTC) |', '|---|---|---|---|---|'];
 for (const scenario of SCENARIOS) {
