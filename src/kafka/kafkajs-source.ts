@@ -38,6 +38,15 @@ const REBALANCE_ERROR_TYPES = new Set([
   'UNKNOWN_MEMBER_ID',
 ]);
 
+/**
+ * kafkajs' pause/resume/seek throw this (no code, only the message) between a crash and the
+ * consumer's restart. Nothing is lost by skipping the call: the restarted consumer joins the
+ * group again, and the join revokes and reassigns every partition, paused or not.
+ */
+function isConsumerNotRunning(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('Consumer group was not initialized');
+}
+
 function isRebalanceError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && REBALANCE_ERROR_TYPES.has(String((error as { type?: unknown }).type));
 }
@@ -80,6 +89,8 @@ export class KafkajsSource implements KafkaSource {
   /** Restarts of a consumer kafkajs gave up on since the last successful group join. */
   private restartsInARow = 0;
   private restartTimer: NodeJS.Timeout | null = null;
+  /** Counts group joins. A delivery that outlives a join must not resolve its offset in the new one. */
+  private joins = 0;
 
   constructor(
     private readonly options: KafkaSourceOptions,
@@ -148,17 +159,17 @@ export class KafkajsSource implements KafkaSource {
   pause(partitions: readonly TopicPartition[]): void {
     if (partitions.length === 0) return;
     for (const partition of partitions) this.paused.add(partition);
-    this.requireConsumer().pause(groupByTopic(partitions));
+    this.whileRunning((consumer) => consumer.pause(groupByTopic(partitions)));
   }
 
   resume(partitions: readonly TopicPartition[]): void {
     if (partitions.length === 0) return;
     for (const partition of partitions) this.paused.delete(partition);
-    this.requireConsumer().resume(groupByTopic(partitions));
+    this.whileRunning((consumer) => consumer.resume(groupByTopic(partitions)));
   }
 
   seek(partition: TopicPartition, offset: bigint): void {
-    this.requireConsumer().seek({ topic: partition.topic, partition: partition.partition, offset: offset.toString() });
+    this.whileRunning((consumer) => consumer.seek({ topic: partition.topic, partition: partition.partition, offset: offset.toString() }));
   }
 
   async commit(offsets: readonly OffsetCommit[]): Promise<void> {
@@ -180,6 +191,15 @@ export class KafkajsSource implements KafkaSource {
       this.assigned.clear();
     })();
     return this.stopping;
+  }
+
+  private whileRunning(action: (consumer: Consumer) => void): void {
+    try {
+      action(this.requireConsumer());
+    } catch (error) {
+      if (!isConsumerNotRunning(error)) throw error;
+      this.logger.debug({ err: error }, 'Kafka consumer is restarting; pause/resume/seek skipped (the next join reassigns every partition)');
+    }
   }
 
   private requireConsumer(): Consumer {
@@ -205,6 +225,7 @@ export class KafkajsSource implements KafkaSource {
     if (last === undefined || !this.deliverable(partition) || payload.isStale() || !payload.isRunning()) return;
 
     const handlers = this.handlers!;
+    const joinsAtStart = this.joins;
     let rebalanceError: unknown = null;
     const heartbeat = async (): Promise<void> => {
       try {
@@ -232,6 +253,10 @@ export class KafkajsSource implements KafkaSource {
     } finally {
       clearInterval(timer);
     }
+    // A join happened meanwhile (kafkajs restarted a crashed consumer without waiting for this
+    // delivery): the new assignment reads from the committed offsets, and resolving this old
+    // batch there would move its fetch position past records it has not delivered yet.
+    if (this.joins !== joinsAtStart) return;
     payload.resolveOffset(last.offset);
     await heartbeat();
     if (rebalanceError !== null) {
@@ -251,6 +276,7 @@ export class KafkajsSource implements KafkaSource {
 
   private onGroupJoin(memberAssignment: Readonly<Record<string, readonly number[]>>): void {
     this.restartsInARow = 0;
+    this.joins++;
     const next = PartitionSet.fromTopicMap(memberAssignment);
     this.rebalance = this.rebalance.then(async () => {
       if (this.revocation !== null) await this.revocation;
@@ -270,7 +296,7 @@ export class KafkajsSource implements KafkaSource {
       this.assigned.delete(partition);
       this.paused.delete(partition);
     }
-    if (wasPaused.length > 0) this.consumer?.resume(groupByTopic(wasPaused));
+    if (wasPaused.length > 0 && this.consumer !== null) this.whileRunning((consumer) => consumer.resume(groupByTopic(wasPaused)));
     await this.callHandler((handlers) => handlers.onRevoked(partitions));
   }
 

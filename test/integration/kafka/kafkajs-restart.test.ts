@@ -2,7 +2,8 @@
  * kafkajs leaves a crashed consumer stopped when the crash's root cause is not retriable (seen
  * around a broker restart: the process stayed up, consumed nothing and retried commits forever).
  * KafkajsSource runs such a consumer again with a growing delay and, when that keeps failing,
- * stops for good through onFatal, so the pipeline exits instead of idling.
+ * stops for good through onFatal, so the pipeline exits instead of idling. While the consumer
+ * is down, pause/resume/seek are no-ops rather than errors.
  *
  * The non-retriable crash here is real: a session timeout above the broker's
  * group.max.session.timeout.ms (30 min by default) makes every JoinGroup fail with
@@ -65,6 +66,12 @@ test('a consumer kafkajs will not restart is started again, and after the last a
   const handlers = new RecordingHandlers();
   try {
     await source.start(handlers);
+    // Between the crash and the restart kafkajs itself throws from pause/resume/seek; the
+    // pipeline calls them at any time (memory pressure), so the source must not.
+    const partition = { topic: created.topic, partition: 0 };
+    assert.doesNotThrow(() => source.pause([partition]));
+    assert.doesNotThrow(() => source.resume([partition]));
+    assert.doesNotThrow(() => source.seek(partition, 0n));
     await waitUntil('the source gives up through onFatal', () => handlers.fatalErrors.length > 0);
 
     const restarts = lines.filter((line) => line.event === 'kafka-consumer-restart');
