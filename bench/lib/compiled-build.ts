@@ -37,3 +37,7 @@ export function compiledBuild(): CompiledBuild {
   built = { cli: CLI, typeErrors };
   return built;
 }
+
+/** The line each sluice scenario adds to its notes. */
+export const COMPILED_BUILD_NOTE =
+  'sluice runs from the compiled build (tsc of src/ and connectors/, what the container ships and `npm run build` makes), not from the TypeScript sources through tsx.';

@@ -1,7 +1,9 @@
 /**
  * The raw consume rate: every record of the topics read with kafkajs (sluice's default client)
- * by a fresh group, nothing decoded or written — what Kafka consumption alone costs here.
+ * by a fresh group with the service's default fetch sizes, nothing decoded or written — what
+ * Kafka consumption alone costs here.
  */
+import { coreSettings } from '../../src/config/settings.ts';
 import { testKafka, uniqueName } from '../../test/support/services.ts';
 import { endOffsets } from './backlog.ts';
 
@@ -16,7 +18,11 @@ export async function rawConsume(topics: readonly string[]): Promise<RawConsumeR
   const ends = await endOffsets(topics);
   let wanted = 0;
   for (const end of ends.values()) wanted += end;
-  const consumer = testKafka('sluice-bench-raw').consumer({ groupId: uniqueName('bench-raw'), maxBytesPerPartition: 10_485_760, maxBytes: 52_428_800 });
+  const consumer = testKafka('sluice-bench-raw').consumer({
+    groupId: uniqueName('bench-raw'),
+    maxBytesPerPartition: coreSettings.SLUICE_PARTITION_FETCH_MAX_BYTES.schema.parse(undefined),
+    maxBytes: coreSettings.SLUICE_FETCH_MAX_BYTES.schema.parse(undefined),
+  });
   await consumer.connect();
   let records = 0;
   let bytes = 0;

@@ -21,6 +21,7 @@ import { machineInfo } from '../lib/machine.ts';
 import { quantile } from '../lib/quantiles.ts';
 import { type BenchResult, type BenchRun, ratio, round } from '../lib/result.ts';
 import { runSluice } from '../lib/sluice-child.ts';
+import { COMPILED_BUILD_NOTE } from '../lib/compiled-build.ts';
 import type { ScenarioOptions } from './scenario.ts';
 
 const RATE = 2000;
@@ -157,6 +158,8 @@ export async function backfill(options: ScenarioOptions): Promise<BenchResult> {
       drain_rate: { goal: '≥ 50,000 records/s', measured: adaptive, met: adaptive === null ? null : adaptive >= 50_000 },
       recovery_s: { goal: 'latency back under 1 s within 30 s of the drain', measured: recovery, met: recovery === null ? null : recovery <= 30 },
     },
-    notes: [`The issue's burst is 1M events; ${burst} here so that three systems fit in ~10 minutes on this machine (drain rates, not sizes, are compared).`],
+    notes: [
+      COMPILED_BUILD_NOTE,
+      `The issue's burst is 1M events; ${burst} here so that three systems fit in ~10 minutes on this machine (drain rates, not sizes, are compared).`],
   };
 }

@@ -14,6 +14,7 @@ import { machineInfo } from '../lib/machine.ts';
 import { histogramQuantile, quantile } from '../lib/quantiles.ts';
 import { type BenchResult, round } from '../lib/result.ts';
 import { runSluice } from '../lib/sluice-child.ts';
+import { COMPILED_BUILD_NOTE } from '../lib/compiled-build.ts';
 import type { ScenarioOptions } from './scenario.ts';
 
 const RATE = 2000;
@@ -105,6 +106,8 @@ export async function latency(options: ScenarioOptions): Promise<BenchResult> {
     runs: [run],
     ratios: {},
     targets: { p99_ms: { goal: 'p99 < 1,000 ms (the article\'s pipeline: < 10 s)', measured: p99, met: p99 === null ? null : p99 < 1000 } },
-    notes: ['The measurement adds up to ~200 ms (100 ms commit interval + 100 ms poll) on top of source → row committed.'],
+    notes: [
+      COMPILED_BUILD_NOTE,
+      'The measurement adds up to ~200 ms (100 ms commit interval + 100 ms poll) on top of source → row committed.'],
   };
 }

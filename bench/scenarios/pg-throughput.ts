@@ -31,6 +31,7 @@ import { cpuSecondsOf, peakRssMiB } from '../lib/proc.ts';
 import { rawConsume } from '../lib/raw-consume.ts';
 import { type BenchResult, type BenchRun, benchRoot, ratio, round } from '../lib/result.ts';
 import { runSluice } from '../lib/sluice-child.ts';
+import { COMPILED_BUILD_NOTE } from '../lib/compiled-build.ts';
 import type { ScenarioOptions } from './scenario.ts';
 
 const SEED = 20_261_125;
@@ -114,7 +115,7 @@ export async function pgThroughput(options: ScenarioOptions): Promise<BenchResul
         const eventCount = measured.records * eventsPerRecord;
         push({
           system: spec.system,
-          config: { kafka_client: 'kafkajs', ...spec.overrides, slice: full ? null : `first ${spec.until} s after the first record consumed` },
+          config: { build: 'compiled', kafka_client: 'kafkajs', ...spec.overrides, slice: full ? null : `first ${spec.until} s after the first record consumed` },
           events: round(eventCount),
           seconds: round(measured.seconds, 2),
           events_per_s: round(eventCount / measured.seconds),
@@ -229,6 +230,7 @@ export async function pgThroughput(options: ScenarioOptions): Promise<BenchResul
       sluice_share_of_ceiling: target('≥ 0.5 of the ceiling', ratios.sluice_share_of_ceiling, 0.5),
     },
     notes: [
+      COMPILED_BUILD_NOTE,
       `Produced with the ${produced.client} client in ${produced.seconds.toFixed(0)} s (not part of any figure).`,
       'sluice in the ratios = the mean of sluice-adaptive and sluice-adaptive-repeat (the same run before and after the other sluice systems): the machine\'s load from other work moves by minutes.',
       `The naive sink (batch 1, concurrency 1) is measured on a ${naiveSeconds} s slice and reported as a rate.`,
