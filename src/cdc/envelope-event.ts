@@ -216,6 +216,17 @@ export function readEnvelope(
 }
 
 /**
+ * The key schema of a key without a schema of its own (a JsonConverter key without schemas, a JSON
+ * key with Avro values): its fields typed with the row's columns of the same names.
+ */
+export function keySchemaFromRow(compiled: CompiledValueSchema, names: readonly string[]): CompiledKeySchema {
+  const row = compiled.row!;
+  const columns = names.map((name) => row.byName.get(name) ?? fail('cdc.invalid_key', `key field ${JSON.stringify(name)} is not a column of the row`));
+  const columnSchemas = columns.map((column) => row.columnSchemas[row.columns.indexOf(column)]!);
+  return { row: { columns, columnSchemas, byName: new Map(columns.map((column) => [column.name, column])) } };
+}
+
+/**
  * Step 3, for a record with a value schema: the delete or upsert event. `schema` is the table
  * schema the decoder resolved with the key schema; `keyRow` is the converted message key, or null
  * when the record has none.

@@ -4,7 +4,8 @@
  * (src/cdc/decode.ts): the Avro writer schema becomes the Kafka Connect schema it was made from
  * (connect-schema-from-avro.ts) and the datum is read into JsonConverter's value shapes
  * (json-shaped-avro-type.ts), so both formats share the compiled schemas and column converters —
- * same LogicalTypes, same values, same TableSchema fingerprints.
+ * same LogicalTypes, same values, same TableSchema fingerprints — and the same envelope rules
+ * (../envelope-event.ts: skips, op, source, truncate, delete/upsert assembly).
  *
  * Contract:
  * - `prepare(records, signal)` must be awaited before `decode` is called for those records: it
@@ -29,7 +30,7 @@ import { DecodeError } from '../../errors.ts';
 import { type CompiledKeySchema, type CompiledValueSchema, compileKeySchema, compileValueSchema, convertRow, tableSchemaFor } from '../compiled-schema.ts';
 import { ValueMismatch } from '../conversion-errors.ts';
 import type { DecodeInput } from '../decode.ts';
-import { type EnvelopeTopicState, isObject, readEnvelope, rowEvent, SKIP_TOMBSTONE, tableFromTopic } from '../envelope-event.ts';
+import { type EnvelopeTopicState, isObject, keySchemaFromRow, readEnvelope, rowEvent, SKIP_TOMBSTONE, tableFromTopic } from '../envelope-event.ts';
 import { JsonSyntaxError, parseLosslessJson } from '../lossless-json.ts';
 import { DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER, type ToastPlaceholders, toastPlaceholders } from '../toast.ts';
 import type { DecodeResult, Row } from '../types.ts';
@@ -85,10 +86,7 @@ function jsonKeySchema(state: TopicState, compiled: CompiledValueSchema, names: 
   const signature = JSON.stringify(names);
   let keySchema = byFields.get(signature);
   if (keySchema === undefined) {
-    const row = compiled.row!;
-    const columns = names.map((name) => row.byName.get(name) ?? fail('cdc.invalid_key', `key field ${JSON.stringify(name)} is not a column of the row`));
-    const columnSchemas = columns.map((column) => row.columnSchemas[row.columns.indexOf(column)]!);
-    keySchema = { row: { columns, columnSchemas, byName: new Map(columns.map((column) => [column.name, column])) } };
+    keySchema = keySchemaFromRow(compiled, names);
     byFields.set(signature, keySchema);
   }
   return keySchema;
