@@ -33,7 +33,17 @@ import { DecodeError } from '../errors.ts';
 import { type CompiledKeySchema, type CompiledValueSchema, compileKeySchema, compileValueSchema, convertRow, tableSchemaFor } from './compiled-schema.ts';
 import { parseConnectSchema } from './connect-schema.ts';
 import { NEEDS_LOSSLESS_PARSE, ValueMismatch } from './conversion-errors.ts';
-import { type EnvelopeTopicState, isObject, type RowEnvelope, readEnvelope, rowEvent, rowsEqual, SKIP_TOMBSTONE, tableFromTopic } from './envelope-event.ts';
+import {
+  type EnvelopeTopicState,
+  isObject,
+  keySchemaFromRow,
+  type RowEnvelope,
+  readEnvelope,
+  rowEvent,
+  rowsEqual,
+  SKIP_TOMBSTONE,
+  tableFromTopic,
+} from './envelope-event.ts';
 import { ExactIntegers } from './exact-integers.ts';
 import { lastNonWhitespace, scanSchemaFrame } from './frame.ts';
 import { JsonSyntaxError, parseLosslessJson, stringifyLosslessJson } from './lossless-json.ts';
@@ -283,12 +293,8 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
       const signature = JSON.stringify(names);
       keySchema = state.bareKeys.get(signature) ?? null;
       if (keySchema === null || keySchema.row.columns.some((column, i) => compiled.row!.byName.get(names[i]!) !== column)) {
-        const row = compiled.row!;
-        const columns = names.map((name) => row.byName.get(name) ?? fail('cdc.invalid_key', `key field ${JSON.stringify(name)} is not a column of the row`));
-        const columnSchemas = columns.map((column) => row.columnSchemas[row.columns.indexOf(column)]!);
-        const synthesized: CompiledKeySchema = { row: { columns, columnSchemas, byName: new Map(columns.map((column) => [column.name, column])) } };
-        state.bareKeys.set(signature, synthesized);
-        keySchema = synthesized;
+        keySchema = keySchemaFromRow(compiled, names);
+        state.bareKeys.set(signature, keySchema);
       }
     }
     state.lastKeyByValue.set(compiled, keySchema);
