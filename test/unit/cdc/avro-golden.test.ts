@@ -177,4 +177,24 @@ describe(`Avro decodes to the same values as JSON (seed ${SEED})`, () => {
       'cdc.missing_row',
     ]);
   });
+
+  it('envelope rules before and after a key is known: keyless delete, truncate, logical-decoding message', async () => {
+    const spec: TableSpec = {
+      prefix: 'rules',
+      schema: 'public',
+      table: 'accounts',
+      key: ['id'],
+      columns: [field('id', { type: 'int64', optional: false }), field('owner', { type: 'string', optional: true })],
+    };
+    const pair = new Pair();
+    const stamp = { tsMs: 1_709_164_800_000, lsn: 9_007_199_254_740_993n, txId: 5n };
+    await pair.check(changeRecord(spec, null, { op: 'd', before: { id: 1n, owner: 'a' }, stamp }), 'keyless delete, no key known yet');
+    await pair.check(changeRecord(spec, null, { op: 't', stamp }), 'truncate, no key known yet');
+    await pair.check(changeRecord(spec, { id: 1n }, { op: 'm', stamp }), 'logical decoding message in a change envelope');
+    await pair.check(changeRecord(spec, { id: 2n }, { op: 'c', after: { id: 2n, owner: 'b' }, stamp: { ...stamp, snapshot: 'false' } }), 'create');
+    await pair.check(changeRecord(spec, null, { op: 'd', before: { id: 2n, owner: 'b' }, stamp }), 'keyless delete, key known');
+    await pair.check(changeRecord(spec, null, { op: 't', stamp }), 'truncate, key known');
+    await pair.check(changeRecord(spec, { id: 3n }, { op: 'u', before: null, after: { id: 3n, owner: null }, stamp }), 'update without before');
+    assert.deepEqual(pair.outcomes, ['cdc.missing_key', 'change:truncate', 'skip:other', 'change:upsert', 'change:delete', 'change:truncate', 'change:upsert']);
+  });
 });
