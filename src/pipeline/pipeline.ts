@@ -130,6 +130,14 @@ export class Pipeline {
   private roomWaiters: (() => void)[] = [];
   private batchRows: number;
   private assigned: TopicPartition[] = [];
+  /**
+   * One number per assigned partition, new at every assignment. A batch that waited (for room,
+   * for the decoder's schemas) across a revocation belongs to the previous owner's reading: the
+   * new assignment reads it again from the committed offset, and routing the old copy late, after
+   * newer changes of the same keys, would write an older row image over a newer one.
+   */
+  private readonly assignmentIds = new Map<string, number>();
+  private nextAssignmentId = 1;
   private readonly progressState: { startedAt: number; lastCommitAt: number | null; lastWriteSuccessAt: number | null; writeFailingSince: number | null } = {
     startedAt: Date.now(),
     lastCommitAt: null,
@@ -259,17 +267,24 @@ export class Pipeline {
   private async onBatch(batch: RecordBatch): Promise<void> {
     if (this.stopping || this.fatalError !== null || batch.records.length === 0) return;
     const tp = { topic: batch.topic, partition: batch.partition };
-    this.checkContinuity(tp, batch.records);
+    const assignment = this.assignmentIds.get(partitionId(tp.topic, tp.partition));
+    if (assignment === undefined) return;
+    const stillCurrent = (): boolean => !this.stopping && this.fatalError === null && this.assignmentIds.get(partitionId(tp.topic, tp.partition)) === assignment;
     let bytes = 0;
     for (const record of batch.records) bytes += recordBytes(record);
     if (!(await this.reserveRoom(tp, bytes, batch.records.length))) return;
+    if (!stillCurrent()) {
+      this.releaseBytes(tp, bytes);
+      return;
+    }
     if (this.options.decoder.prepare !== undefined) {
       await this.options.decoder.prepare(batch.records, this.abort.signal);
-      if (this.stopping || this.fatalError !== null) {
+      if (!stillCurrent()) {
         this.releaseBytes(tp, bytes);
         return;
       }
     }
+    this.checkContinuity(tp, batch.records);
     const decodeStarted = performance.now();
     for (const record of batch.records) {
       this.tracker.track(record, recordBytes(record));
@@ -319,6 +334,7 @@ export class Pipeline {
 
   private async onAssigned(partitions: readonly TopicPartition[]): Promise<void> {
     this.options.controller.assign(partitions);
+    for (const tp of partitions) this.assignmentIds.set(partitionId(tp.topic, tp.partition), this.nextAssignmentId++);
     const known = new Set(this.assigned.map((tp) => partitionId(tp.topic, tp.partition)));
     this.assigned = [...this.assigned, ...partitions.filter((tp) => !known.has(partitionId(tp.topic, tp.partition)))];
     if (this.options.delivery === 'exactly-once') {
@@ -337,6 +353,8 @@ export class Pipeline {
 
   private async onRevoked(partitions: readonly TopicPartition[]): Promise<void> {
     this.options.logger.info({ event: 'partitions-revoked', partitions }, `revoking ${partitions.length} partition(s): finishing in-flight writes`);
+    // From here on, batches of these partitions still waiting to be routed are dropped (see assignmentIds).
+    for (const tp of partitions) this.assignmentIds.delete(partitionId(tp.topic, tp.partition));
     const drained = await this.drain(Math.max(1_000, this.options.commitIntervalMs * 10));
     if (!drained) this.options.logger.warn({ event: 'revocation-deadline', partitions }, 'in-flight writes of revoked partitions did not finish in time; the new owner will re-read what was not committed');
     await this.commit();
