@@ -62,6 +62,12 @@ interface PendingSeek {
  *   only the partitions that changed.
  * - Commits are explicit (enable.auto.commit=false) and awaited through librdkafka's commit
  *   callback. stop() closes the consumer without calling onRevoked (as the kafkajs source).
+ * - Closing: librdkafka's close revokes the whole assignment through the rebalance callback and
+ *   blocks (in a libuv worker thread, without any timeout) until the application unassigns. While
+ *   it closes, the binding refuses every consumer call except (incremental) unassign with
+ *   ERR__STATE, so the revocation during close only unassigns, and a revocation always ends with
+ *   the unassign whatever failed before it. A close that never finishes would also keep
+ *   process.exit() from returning (libuv joins its worker threads at exit): only SIGKILL ends it.
  * - A topic regex is given to librdkafka ('^...'), which re-evaluates it on metadata refresh so
  *   new matching topics are picked up; its regex syntax is POSIX-like, not JavaScript's.
  */
@@ -88,6 +94,10 @@ export class ConfluentSource implements KafkaSource {
   private consumeCalls = 0;
   private loop: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
+  /** Set just before consumer.disconnect(): librdkafka is closing and refuses all but unassign. */
+  private closing = false;
+  /** The group's rebalance protocol, remembered: the binding answers 'NONE' once it is closing. */
+  private protocol: 'COOPERATIVE' | 'EAGER' | null = null;
   private failed = false;
 
   constructor(
@@ -169,7 +179,10 @@ export class ConfluentSource implements KafkaSource {
       const consumer = this.consumer;
       if (consumer === null) return;
       await this.loop;
-      // Closing revokes the assignment through onRebalance, which unassigns at once when stopping.
+      // A rebalance already handed to us is applied while the binding still accepts assign().
+      await this.settledRebalances();
+      // Closing revokes the assignment through onRebalance, which only unassigns while closing.
+      this.closing = true;
       await new Promise<void>((resolve) => {
         consumer.disconnect(() => resolve());
       });
@@ -188,6 +201,14 @@ export class ConfluentSource implements KafkaSource {
   /** Pause/resume only reach librdkafka for partitions it has been given. */
   private ownedByLibrdkafka(partitions: readonly TopicPartition[]): TopicPartition[] {
     return partitions.filter((partition) => this.assigned.has(partition) && !this.assigning.has(partitionKey(partition)));
+  }
+
+  private async settledRebalances(): Promise<void> {
+    let pending: Promise<void>;
+    do {
+      pending = this.rebalances;
+      await pending;
+    } while (pending !== this.rebalances);
   }
 
   private running(): boolean {
@@ -293,7 +314,7 @@ export class ConfluentSource implements KafkaSource {
 
   private async handleRebalance(code: number, partitions: readonly TopicPartition[]): Promise<void> {
     const consumer = this.requireConsumer();
-    const cooperative = consumer.rebalanceProtocol() !== 'EAGER';
+    const cooperative = this.rebalanceProtocol(consumer) !== 'EAGER';
     if (code === ASSIGN_PARTITIONS) {
       for (const partition of partitions) {
         this.assigned.add(partition);
@@ -304,6 +325,12 @@ export class ConfluentSource implements KafkaSource {
         const offset = this.assigning.get(partitionKey(partition));
         return offset === null || offset === undefined ? plainPartition(partition) : { ...plainPartition(partition), offset: Number(offset) };
       };
+      if (this.closing) {
+        // The binding refuses assign() while closing; the close gives up the whole assignment.
+        for (const partition of partitions) this.assigning.delete(partitionKey(partition));
+        this.logger.warn({ partitions }, 'partitions assigned while the consumer closes: not taken');
+        return;
+      }
       if (cooperative) consumer.incrementalAssign(partitions.map(startAt));
       else consumer.assign(this.assigned.list().map(startAt));
       for (const partition of partitions) this.assigning.delete(partitionKey(partition));
@@ -316,21 +343,33 @@ export class ConfluentSource implements KafkaSource {
         this.held.delete(partitionKey(partition));
         this.pendingSeeks.delete(partitionKey(partition));
       }
-      await this.inFlight.waitFor(partitions);
-      await this.callHandler((handlers) => handlers.onRevoked(partitions));
-      const wasPaused = partitions.filter((partition) => this.paused.has(partition));
-      if (wasPaused.length > 0) consumer.resume(wasPaused.map(plainPartition));
-      for (const partition of partitions) {
-        this.assigned.delete(partition);
-        this.ready.delete(partition);
-        this.paused.delete(partition);
-        this.revoking.delete(partition);
+      try {
+        await this.inFlight.waitFor(partitions);
+        await this.callHandler((handlers) => handlers.onRevoked(partitions));
+        // librdkafka keeps a partition's pause across unassign and a later assign; a closing
+        // consumer is destroyed with its pause state, and the binding would refuse resume().
+        const wasPaused = partitions.filter((partition) => this.paused.has(partition));
+        if (wasPaused.length > 0 && !this.closing) consumer.resume(wasPaused.map(plainPartition));
+      } finally {
+        for (const partition of partitions) {
+          this.assigned.delete(partition);
+          this.ready.delete(partition);
+          this.paused.delete(partition);
+          this.revoking.delete(partition);
+        }
+        // librdkafka waits for this unassign (a close waits forever), so it happens whatever failed above.
+        if (cooperative) consumer.incrementalUnassign(partitions.map(plainPartition));
+        else consumer.unassign();
       }
-      if (cooperative) consumer.incrementalUnassign(partitions.map(plainPartition));
-      else consumer.unassign();
     } else {
       this.logger.warn({ code }, 'unexpected rebalance event');
     }
+  }
+
+  private rebalanceProtocol(consumer: Consumer): 'COOPERATIVE' | 'EAGER' | null {
+    const protocol = consumer.rebalanceProtocol();
+    if (protocol !== 'NONE') this.protocol = protocol;
+    return this.protocol;
   }
 
   private async callHandler(call: (handlers: SourceHandlers) => Promise<void>): Promise<void> {
@@ -344,8 +383,13 @@ export class ConfluentSource implements KafkaSource {
 
   private fail(error: unknown): void {
     if (this.failed) return;
-    this.failed = true;
     const reason = error instanceof Error ? error : new Error(String((error as { message?: unknown }).message ?? error));
+    if (this.stopping !== null) {
+      // The owner is stopping the source already: not a reason to report a fatal stop.
+      this.logger.warn({ err: reason }, 'Kafka source: error while stopping');
+      return;
+    }
+    this.failed = true;
     this.logger.error({ err: reason }, 'Kafka source stopped: a handler or the client failed');
     void this.stop()
       .catch((stopError: unknown) => this.logger.warn({ err: stopError }, 'Kafka source did not stop cleanly'))
