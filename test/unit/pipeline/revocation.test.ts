@@ -93,7 +93,7 @@ function batchOf(values: readonly string[], firstOffset = 0n): RecordBatch {
   return { topic: TOPIC, partition: 0, records, highWatermark: null };
 }
 
-test('a batch that waited across a revocation is dropped, so the re-read newer change is the one that stays', async () => {
+test('a batch that waited across a revocation is dropped, so the re-read newer change is the one that stays', { timeout: 30_000 }, async () => {
   const source = new HandDrivenSource();
   const writer = new TableInMemory();
   const decoder = new GatedDecoder();
