@@ -37,6 +37,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createWorkload, produceWorkload, verifyPostgres } from '../src/loadgen/index.ts';
+import { coreSettings } from '../src/config/settings.ts';
 import type { ControllerSnapshot } from '../src/control/controller.ts';
 import {
   fetchStatus,
@@ -281,7 +282,7 @@ async function main(): Promise<void> {
     return adaptive === undefined || fixed === undefined ? null : round(adaptive / fixed, 2);
   };
   const result = {
-    scenario: `sink one backlog of ${produced.records} Kafka records (${events} Debezium change events + tombstones, measurements shape, ~${Math.round(produced.bytes / produced.records)} B each, 4 partitions) into PostgreSQL 15 with sluice, ${rounds} run(s) per system taking turns; service defaults otherwise (128 MiB in-flight, kafkajs)`,
+    scenario: `sink one backlog of ${produced.records} Kafka records (${events} Debezium change events + tombstones, measurements shape, ~${Math.round(produced.bytes / produced.records)} B each, 4 partitions) into PostgreSQL 15 with sluice, ${rounds} run(s) per system taking turns; service defaults otherwise (${Math.round(coreSettings.SLUICE_MAX_INFLIGHT_BYTES.schema.parse(undefined) / 2 ** 20)} MiB in-flight, kafkajs)`,
     date,
     machine: {
       cores: os.cpus().length,
