@@ -15,6 +15,12 @@
  * TIMESTAMP, JSON) as new keys into their own fresh table. p50/p99 are per request (one batch or
  * one row). cpu_s is this process's CPU; server_cpu_s the emulator's (from /proc). Writes
  * bench/results/bigquery.json.
+ *
+ * The batched path's cost on this emulator grows with the target table: its MERGE is run as a
+ * nested-loop join of every target row with every staged row (one Go function call per pair for
+ * the ON equality; docs/bigquery.md, "Benchmark"), so the batched run records, per batch, the
+ * target's row count before it, its seconds and the emulator's CPU (`per_batch`). The ratio
+ * therefore depends on --events (how large the table grows), not on the batch size alone.
  */
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,7 +34,7 @@ import type { RowChange, TableBatch, TargetTable } from '../src/writer/types.ts'
 import { parseBigQueryConfig } from '../connectors/bigquery/config.ts';
 import { targetColumns, targetFields } from '../connectors/bigquery/statements.ts';
 import { BigQueryWriter } from '../connectors/bigquery/writer.ts';
-import { createDataset, dropDataset, emulatorClient, emulatorEnv, requireEmulator, uniqueDataset } from '../test/integration/bigquery/emulator-service.ts';
+import { EMULATOR_PROJECT, createDataset, dropDataset, emulatorClient, emulatorEnv, emulatorUrl, requireEmulator, uniqueDataset } from '../test/integration/bigquery/emulator-service.ts';
 import { column, tableSchema, upsert } from '../test/conformance/batches.ts';
 import { SeededRandom } from '../test/conformance/random.ts';
 
@@ -91,6 +97,30 @@ function emulatorCpuSeconds(): number | null {
   }
 }
 
+/**
+ * The emulator's fixed cost of one request, measured on a trivial one (datasets.list): v0.8.1
+ * loads the project's metadata, with every job it has run since it started and their results, on
+ * each request, so this cost grows with the emulator's history and the per-row path pays it per
+ * row. Recorded with the number of jobs, so runs on emulators of different ages can be compared.
+ */
+async function emulatorState(): Promise<{ jobs: number | null; request_cpu_ms: number | null; request_ms: number }> {
+  const base = `${emulatorUrl()}/bigquery/v2/projects/${EMULATOR_PROJECT}`;
+  const jobs = await fetch(`${base}/jobs`)
+    .then(async (response) => ((await response.json()) as { jobs?: unknown[] }).jobs?.length ?? 0)
+    .catch(() => null);
+  const requests = 20;
+  const cpuBefore = emulatorCpuSeconds();
+  const started = performance.now();
+  for (let index = 0; index < requests; index += 1) await (await fetch(`${base}/datasets`)).arrayBuffer();
+  const requestMs = (performance.now() - started) / requests;
+  const cpuAfter = emulatorCpuSeconds();
+  return {
+    jobs,
+    request_cpu_ms: cpuBefore === null || cpuAfter === null ? null : Number((((cpuAfter - cpuBefore) * 1000) / requests).toFixed(1)),
+    request_ms: Number(requestMs.toFixed(1)),
+  };
+}
+
 interface Measured {
   readonly seconds: number;
   readonly requestMs: number[];
@@ -150,6 +180,7 @@ await requireEmulator();
 const dataset = uniqueDataset('sluice_bench');
 const client = await emulatorClient();
 await createDataset(client, dataset);
+const stateAtStart = await emulatorState();
 try {
   // Per-row first: a slow path measured on a quiet emulator, before the batched run fills it.
   const perRowTable = client.dataset(dataset).table('per_row');
@@ -167,29 +198,54 @@ try {
   await writer.open();
   const target: TargetTable = { namespace: null, name: 'batched' };
   const batchedRandom = new SeededRandom(Number(args.seed));
+  const perBatch: { target_rows_before: number; rows: number; seconds: number; server_cpu_s: number | null }[] = [];
   const context = { signal: new AbortController().signal };
   const batched = await measure(async (timeRequest) => {
     for (let start = 0; start < batchedEvents; start += batchRows) {
       const changes: RowChange[] = [];
       for (let id = start; id < Math.min(batchedEvents, start + batchRows); id += 1) changes.push(upsert(schema, rowValues(batchedRandom, id)));
       const batch: TableBatch = { table: target, schema, changes, truncateFirst: false, truncateOrigins: [] };
+      const serverBefore = emulatorCpuSeconds();
+      const t0 = performance.now();
       await timeRequest(() => writer.write(batch, context));
+      const serverAfter = emulatorCpuSeconds();
+      perBatch.push({
+        target_rows_before: start,
+        rows: changes.length,
+        seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
+        server_cpu_s: serverBefore === null || serverAfter === null ? null : Number((serverAfter - serverBefore).toFixed(2)),
+      });
     }
     await writer.close();
   });
   console.log(`batched: ${batchedEvents} rows in ${batched.seconds.toFixed(1)} s`);
 
   const runs = [
-    run('per-row', { requests_in_flight: 1, detail: 'tabledata.insertAll with one row per request (append only: no upsert or delete)' }, perRowEvents, perRow),
-    run('sluice-batched', { batch_rows: batchRows, requests_in_flight: 1, detail: 'BigQueryWriter.write(): staging table + load job + one MERGE per batch' }, batchedEvents, batched),
+    {
+      ...run('per-row', { requests_in_flight: 1, detail: 'tabledata.insertAll with one row per request (append only: no upsert or delete)' }, perRowEvents, perRow),
+      emulator_at_start: stateAtStart,
+    },
+    {
+      ...run('sluice-batched', { batch_rows: batchRows, requests_in_flight: 1, detail: 'BigQueryWriter.write(): staging table + load job + one MERGE per batch, new keys into one table that grows batch by batch' }, batchedEvents, batched),
+      per_batch: perBatch,
+    },
   ];
+  const perRowCpu = runs[0]?.server_cpu_s ?? null;
+  const batchedCpu = runs[1]?.server_cpu_s ?? null;
   const result = {
     scenario: 'bigquery',
     date: new Date().toISOString(),
     machine: { cores: os.cpus().length, memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`, node: process.version, load_average_1m_at_end: Number(os.loadavg()[0]?.toFixed(2)) },
     server: 'goccy/bigquery-emulator v0.8.1 (scripts/services.sh up bigquery), in memory',
     runs,
-    ratios: { batched_vs_per_row: Number((batchedEvents / batched.seconds / (perRowEvents / perRow.seconds)).toFixed(1)) },
+    ratios: {
+      batched_vs_per_row: Number((batchedEvents / batched.seconds / (perRowEvents / perRow.seconds)).toFixed(1)),
+      // Emulator CPU per row, per-row path over batched path: less sensitive to the machine's load
+      // than the wall-clock ratio (the per-row path waits on one round trip per row).
+      ...(perRowCpu === null || batchedCpu === null || batchedCpu === 0
+        ? {}
+        : { batched_vs_per_row_by_emulator_cpu: Number((perRowCpu / perRowEvents / (batchedCpu / batchedEvents)).toFixed(1)) }),
+    },
   };
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'bigquery.json');
   mkdirSync(dirname(out), { recursive: true });
