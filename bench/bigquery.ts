@@ -98,10 +98,10 @@ function emulatorCpuSeconds(): number | null {
 }
 
 /**
- * The emulator's fixed cost of one request, measured on a trivial one (datasets.list): v0.8.1
- * loads the project's metadata, with every job it has run since it started and their results, on
- * each request, so this cost grows with the emulator's history and the per-row path pays it per
- * row. Recorded with the number of jobs, so runs on emulators of different ages can be compared.
+ * The emulator's fixed cost of one request, measured on a trivial one (datasets.list), with the
+ * number of jobs it holds: the cost grows over the emulator's lifetime (10 ms of CPU per insertAll
+ * on a fresh instance, 30–40 ms after an hour of tests; docs/bigquery.md, "Emulator limits") and
+ * the per-row path pays it per row, so runs on emulators of different ages can be compared.
  */
 async function emulatorState(): Promise<{ jobs: number | null; request_cpu_ms: number | null; request_ms: number }> {
   const base = `${emulatorUrl()}/bigquery/v2/projects/${EMULATOR_PROJECT}`;
