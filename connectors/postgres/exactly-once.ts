@@ -15,6 +15,12 @@
  * Contract for the core: applied_offset is a high-water mark per (partition, table), so for a
  * given partition and table the core must not let a later batch commit while an earlier one is
  * still in flight (or must not skip offsets below the mark that were never applied).
+ * The same holds inside one batch that the core splits (bisecting a poison batch writes its
+ * halves as separate transactions): the core then passes context.offsetCeilings, and the mark
+ * recorded for a partition is min(highest origin offset, ceiling), so it stays below every change
+ * of the original batch not yet written. GREATEST in the SQL keeps a ceiling below the stored mark
+ * from lowering it. A replay after a crash between the halves re-applies some changes already
+ * written (idempotent upserts and deletes): duplicate effects, never lost ones.
  */
 import type pg from 'pg';
 import { SinkError } from '../../src/errors.ts';
@@ -163,7 +169,10 @@ export async function checkEpochs(
   }
 }
 
-/** Inside the write transaction, after the rows: raise each (partition, table) high-water mark. */
+/**
+ * Inside the write transaction, after the rows: raise each (partition, table) high-water mark to
+ * the batch's highest origin offset, or to the context's ceiling for that partition when lower.
+ */
 export async function recordOffsets(
   client: pg.PoolClient,
   schema: string,
@@ -178,7 +187,11 @@ export async function recordOffsets(
     exactlyOnceTableKey(table),
     refs.map((ref) => ref.topic),
     refs.map((ref) => ref.partition),
-    refs.map((ref) => ref.offset.toString()),
+    refs.map((ref) => cappedOffset(ref.offset, context.offsetCeilings?.get(partitionKey(ref.topic, ref.partition))).toString()),
     refs.map((ref) => context.epochs.get(partitionKey(ref.topic, ref.partition)) ?? 0),
   ]);
+}
+
+function cappedOffset(highest: bigint, ceiling: bigint | undefined): bigint {
+  return ceiling !== undefined && ceiling < highest ? ceiling : highest;
 }

@@ -5,7 +5,10 @@
  *   backpressure → tell the controller (it shrinks batches, lowers concurrency, pauses), backoff
  *                  (at least the destination's Retry-After), retry; never counted as a failure
  *   poison       → bisect the batch until the offending changes are isolated, dead-letter each
- *                  with its reason, write the rest
+ *                  with its reason, write the rest. In exactly-once mode every sub-batch's
+ *                  context carries offsetCeilings (see ExactlyOnceContext): a sub-batch must not
+ *                  record a mark over changes of the original batch that are still unwritten,
+ *                  or a crash between two sub-batches would make the restart skip them.
  *   fatal        → reject with FatalPipelineError; the service stops without committing it
  * Per-change failures returned by the writer (bulk APIs) follow the same classes.
  */
@@ -15,6 +18,7 @@ import type { Logger } from '../observe/logger.ts';
 import type { RowChange, TableBatch, WriteContext, Writer } from '../writer/types.ts';
 import { type BackoffPolicy, backoffDelayMs, sleep } from './backoff.ts';
 import type { DeadLetterReason } from './dead-letter.ts';
+import { partitionId } from './offset-tracker.ts';
 import { tableKey } from './table-naming.ts';
 
 export class FatalPipelineError extends Error {
@@ -63,7 +67,15 @@ export class BatchExecutor {
   }
 
   /** Resolves with the changes that were dead-lettered (usually none); the rest are durable. */
-  async execute(batch: TableBatch): Promise<RowChange[]> {
+  execute(batch: TableBatch): Promise<RowChange[]> {
+    return this.run(batch, []);
+  }
+
+  /**
+   * `unwritten`: changes of the original batch outside `batch` that are neither durable nor
+   * dead-lettered yet (the halves a bisection will write after this one); empty for a whole batch.
+   */
+  private async run(batch: TableBatch, unwritten: readonly RowChange[]): Promise<RowChange[]> {
     const deadLettered: RowChange[] = [];
     let attempt = 0;
     let current = batch;
@@ -73,7 +85,7 @@ export class BatchExecutor {
       const endAttempt = this.options.beginAttempt?.(current);
       let failures: { change: RowChange; error: SinkError }[];
       try {
-        const result = await this.options.writer.write(current, this.options.context(current));
+        const result = await this.options.writer.write(current, this.contextFor(current, unwritten));
         failures = [...result.failures];
       } catch (error) {
         const latencyMs = this.now() - started;
@@ -81,7 +93,7 @@ export class BatchExecutor {
         const sinkError = this.classify(error, current);
         this.options.observe({ table: tableKey(current.table), rows: current.changes.length, latencyMs, errorClass: sinkError.errorClass, errorCode: sinkError.code });
         if (sinkError.errorClass === 'poison') {
-          deadLettered.push(...(await this.isolatePoison(current, sinkError)));
+          deadLettered.push(...(await this.isolatePoison(current, sinkError, unwritten)));
           return deadLettered;
         }
         attempt = await this.waitBeforeRetry(sinkError, attempt, current);
@@ -111,6 +123,21 @@ export class BatchExecutor {
       current = { ...current, truncateFirst: false, truncateOrigins: [], changes: again.map((failure) => failure.change) };
       attempt = await this.waitBeforeRetry(again[0]!.error, attempt, current);
     }
+  }
+
+  private contextFor(batch: TableBatch, unwritten: readonly RowChange[]): WriteContext {
+    const context = this.options.context(batch);
+    if (unwritten.length === 0 || context.exactlyOnce === undefined) return context;
+    const ceilings = new Map(context.exactlyOnce.offsetCeilings);
+    for (const change of unwritten) {
+      for (const origin of change.origins) {
+        const key = partitionId(origin.topic, origin.partition);
+        const ceiling = origin.offset - 1n;
+        const known = ceilings.get(key);
+        if (known === undefined || ceiling < known) ceilings.set(key, ceiling);
+      }
+    }
+    return { ...context, exactlyOnce: { ...context.exactlyOnce, offsetCeilings: ceilings } };
   }
 
   private classify(error: unknown, batch: TableBatch): SinkError {
@@ -152,7 +179,7 @@ export class BatchExecutor {
   }
 
   /** Bisects until each poison change is alone, dead-letters it, and writes everything else. */
-  private async isolatePoison(batch: TableBatch, error: SinkError): Promise<RowChange[]> {
+  private async isolatePoison(batch: TableBatch, error: SinkError, unwritten: readonly RowChange[]): Promise<RowChange[]> {
     if (batch.changes.length <= 1) {
       const change = batch.changes[0] ?? null;
       await this.options.deadLetter(change, batch, reasonOf(error, batch));
@@ -162,7 +189,8 @@ export class BatchExecutor {
     const first: TableBatch = { ...batch, changes: batch.changes.slice(0, middle) };
     // The truncate belongs to the first half only: it must run once, before any change.
     const second: TableBatch = { ...batch, truncateFirst: false, truncateOrigins: [], changes: batch.changes.slice(middle) };
-    return [...(await this.execute(first)), ...(await this.execute(second))];
+    // Halves run in order, so what is unwritten while the first runs is the second plus the rest.
+    return [...(await this.run(first, [...second.changes, ...unwritten])), ...(await this.run(second, unwritten))];
   }
 }
 

@@ -109,6 +109,19 @@ export interface ExactlyOnceContext {
   readonly group: string;
   /** Epoch per `${topic}:${partition}` for every partition that has origins in the batch. */
   readonly epochs: ReadonlyMap<string, number>;
+  /**
+   * Upper bound per `${topic}:${partition}` on the offset this write may record: the writer
+   * records min(highest origin offset of the batch, ceiling), and never lowers a mark already
+   * stored (a ceiling below it leaves it as is). A partition without an entry has no bound; absent
+   * (the usual case) means no bound at all.
+   * Set by the core while it bisects a poison batch: the sub-batches are separate transactions,
+   * and a sub-batch's highest offset can lie above offsets of changes of the original batch still
+   * to be written (compaction interleaves offsets), which a restart after a crash would skip as
+   * applied. The ceiling is the lowest origin offset still unwritten on that partition, minus one.
+   * The price: a replay after such a crash applies some already-written changes again (the same
+   * idempotent upserts and deletes; no change is lost).
+   */
+  readonly offsetCeilings?: ReadonlyMap<string, bigint>;
 }
 
 export interface WriteContext {

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { TableSchema } from '../../src/cdc/types.ts';
-import { isSinkError } from '../../src/errors.ts';
+import { isSinkError, SinkError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/observe/logger.ts';
+import { BatchExecutor } from '../../src/pipeline/batch-executor.ts';
 import { exactlyOnceTableKey, type RowChange, type TableBatch, type TargetTable, type UpsertChange, type WriteContext, type Writer } from '../../src/writer/types.ts';
 import postgres from '../../connectors/postgres/index.ts';
 import { type TestDatabase, createUniqueDatabase, startServices } from '../support/services.ts';
@@ -33,8 +34,8 @@ function change(id: number, partition: number, offset: bigint, value: string): U
   };
 }
 
-function batch(changes: RowChange[]): TableBatch {
-  return { table, schema, truncateFirst: false, truncateOrigins: [], changes };
+function batch(changes: RowChange[], target: TargetTable = table): TableBatch {
+  return { table: target, schema, truncateFirst: false, truncateOrigins: [], changes };
 }
 
 function context(epochs: Record<string, number>): WriteContext {
@@ -175,5 +176,94 @@ describe('postgres exactly-once store', () => {
     } finally {
       await inFlight.end();
     }
+  });
+
+  it('a crash between the writes of a bisected poison batch loses no change on replay', async () => {
+    const target: TargetTable = { namespace: 'eo', name: 'bisected' };
+    const partition = 3;
+    const epochKey = `${topic}:${partition}`;
+    // Compaction per key leaves offsets interleaved in batch order. The poison change (NUL in
+    // text) makes the whole batch fail; the executor then writes [1, 2] before [3, 4] and the
+    // first half's highest offset (10) is above change 3's (3).
+    const poisonRow = new Map<string, string | bigint>([
+      ['id', 4n],
+      ['v', 'nul\u0000'],
+    ]);
+    const changes: RowChange[] = [change(1, partition, 10n, 'a'), change(2, partition, 2n, 'b'), change(3, partition, 3n, 'c'), { ...change(4, partition, 11n, 'x'), row: poisonRow }];
+    const expected = ['1=a', '2=b', '3=c'];
+    const targetRows = async () =>
+      (await admin.query<{ id: string; v: string }>('SELECT id::text, v FROM eo.bisected ORDER BY id')).rows.map((row) => `${row.id}=${row.v}`);
+
+    const store = oldOwner.exactlyOnce;
+    assert.ok(store !== undefined);
+    const [claim] = await store.claim(group, [{ topic, partition }]);
+    assert.ok(claim !== undefined);
+
+    // The process dies right after the first successful write: every later write fails fatal,
+    // which stops the executor as a kill would (nothing after it reaches the server).
+    let crashed = false;
+    const dying: Writer = {
+      open: () => oldOwner.open(),
+      close: async () => {},
+      write: async (written, writeContext) => {
+        if (crashed) throw new SinkError('fatal', 'process killed', { code: 'test.killed' });
+        const result = await oldOwner.write(written, writeContext);
+        crashed = true;
+        return result;
+      },
+    };
+    const executorFor = (writer: Writer, epoch: number, deadLettered: RowChange[]) =>
+      new BatchExecutor({
+        writer,
+        retry: { baseMs: 1, maxMs: 2, maxAttempts: 0 },
+        deadLetter: async (item) => {
+          if (item !== null) deadLettered.push(item);
+        },
+        observe: () => {},
+        context: () => context({ [epochKey]: epoch }),
+        logger: silentLogger(),
+        signal: new AbortController().signal,
+        random: () => 0.5,
+      });
+    await assert.rejects(executorFor(dying, claim.epoch, []).execute(batch(changes, target)), /process killed/);
+    assert.deepEqual(await targetRows(), ['1=a', '2=b'], 'the crash came between the two halves');
+
+    // Restart: claim again and replay what the pipeline would not skip (offset above the mark).
+    const newStore = newOwner.exactlyOnce;
+    assert.ok(newStore !== undefined);
+    const [restart] = await newStore.claim(group, [{ topic, partition }]);
+    assert.ok(restart !== undefined);
+    const mark = restart.appliedOffsets.get(exactlyOnceTableKey(target)) ?? -1n;
+    const replayed = changes.filter((item) => item.origins.some((origin) => origin.offset > mark));
+    const skipped = changes.filter((item) => !replayed.includes(item)).map((item) => Number(item.key.get('id')));
+    const present = new Set((await targetRows()).map((entry) => Number(entry.split('=')[0])));
+    assert.deepEqual(
+      skipped.filter((id) => !present.has(id)),
+      [],
+      `the mark ${mark} makes the restart skip changes that were never written`,
+    );
+
+    const deadLettered: RowChange[] = [];
+    await executorFor(newOwner, restart.epoch, deadLettered).execute(batch(replayed, target));
+    assert.deepEqual(await targetRows(), expected);
+    assert.deepEqual(
+      deadLettered.map((item) => Number(item.key.get('id'))),
+      [4],
+    );
+    // The replay bisected again: [1, 3] was written under the ceiling 10 (change 4 at 11 unwritten).
+    const [final] = await newStore.claim(group, [{ topic, partition }]);
+    assert.ok(final !== undefined);
+    assert.equal(final.appliedOffsets.get(exactlyOnceTableKey(target)), 10n);
+
+    // A ceiling below the stored mark leaves the mark where it is.
+    const capped = context({ [epochKey]: final.epoch });
+    assert.ok(capped.exactlyOnce !== undefined);
+    await newOwner.write(batch([change(2, partition, 12n, 'b2')], target), {
+      ...capped,
+      exactlyOnce: { ...capped.exactlyOnce, offsetCeilings: new Map([[epochKey, 1n]]) },
+    });
+    const [afterCapped] = await newStore.claim(group, [{ topic, partition }]);
+    assert.equal(afterCapped?.appliedOffsets.get(exactlyOnceTableKey(target)), 10n);
+    assert.deepEqual(await targetRows(), ['1=a', '2=b2', '3=c']);
   });
 });

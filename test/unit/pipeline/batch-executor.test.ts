@@ -8,7 +8,8 @@ import { describe, test } from 'node:test';
 import { SinkError } from '../../../src/errors.ts';
 import { silentLogger } from '../../../src/observe/logger.ts';
 import { BatchExecutor, FatalPipelineError, type WriteObservation } from '../../../src/pipeline/batch-executor.ts';
-import type { RowChange, TableBatch, WriteResult, Writer } from '../../../src/writer/types.ts';
+import type { RowChange, TableBatch, WriteContext, WriteResult, Writer } from '../../../src/writer/types.ts';
+import { seededRandom } from '../../simulation/model/seeded-random.ts';
 import { itemsSchema, row } from '../../support/events.ts';
 
 function change(id: number): RowChange {
@@ -128,4 +129,136 @@ test('execute resolves with exactly the dead-lettered changes, so metrics do not
   const rejected = await executor.execute(batchOf([1, 2, 3, 4, 5, 6]));
   assert.deepEqual(rejected.map(idOf).sort(), [2, 5]);
   assert.deepEqual(writer.written.sort(), [1, 3, 4, 6]);
+});
+
+/**
+ * Exactly-once while bisecting: every write records a high-water mark per partition (the
+ * PostgreSQL writer's rule: its highest origin offset, capped by the context's ceiling). If the
+ * process died right after any write, the restart skips records at or below the mark, so no
+ * change of the batch that is still unwritten (and not dead-lettered) may have an origin there.
+ */
+describe('exactly-once marks while a poison batch is bisected', () => {
+  const partitions = [0, 1];
+
+  /** Changes whose offsets interleave across the batch order, as compaction per key leaves them. */
+  function interleavedBatch(seed: number, size: number): { batch: TableBatch; poison: Set<number> } {
+    const random = seededRandom(seed);
+    const offsets = Array.from({ length: size }, (_, index) => index);
+    for (let index = offsets.length - 1; index > 0; index -= 1) {
+      const other = Math.floor(random.next() * (index + 1));
+      [offsets[index], offsets[other]] = [offsets[other]!, offsets[index]!];
+    }
+    const changes: RowChange[] = offsets.map((offset, index) => {
+      const id = index + 1;
+      const partition = partitions[Math.floor(random.next() * partitions.length)]!;
+      return { ...change(id), origins: [{ topic: 't', partition, offset: BigInt(100 + offset) }] };
+    });
+    const poison = new Set<number>();
+    while (poison.size < 2) poison.add(1 + Math.floor(random.next() * size));
+    return { batch: { ...batchOf([]), changes }, poison };
+  }
+
+  /** The mark per `${topic}:${partition}` a write of `batch` with `context` may record. */
+  function recordableMarks(batch: TableBatch, context: WriteContext): Map<string, bigint> {
+    const marks = new Map<string, bigint>();
+    for (const origin of batch.changes.flatMap((item) => item.origins)) {
+      const key = `${origin.topic}:${origin.partition}`;
+      const known = marks.get(key);
+      if (known === undefined || origin.offset > known) marks.set(key, origin.offset);
+    }
+    for (const [key, highest] of marks) {
+      const ceiling = context.exactlyOnce?.offsetCeilings?.get(key);
+      if (ceiling !== undefined && ceiling < highest) marks.set(key, ceiling);
+    }
+    return marks;
+  }
+
+  class MarkRecordingWriter implements Writer {
+    readonly marks = new Map<string, bigint>();
+    readonly written = new Set<number>();
+    readonly contexts: WriteContext[] = [];
+    readonly violations: string[] = [];
+    constructor(
+      private readonly original: TableBatch,
+      private readonly poison: ReadonlySet<number>,
+      private readonly deadLettered: ReadonlySet<number>,
+    ) {}
+    async open(): Promise<void> {}
+    async close(): Promise<void> {}
+    async write(batch: TableBatch, context: WriteContext): Promise<WriteResult> {
+      this.contexts.push(context);
+      if (batch.changes.some((item) => this.poison.has(idOf(item)))) throw new SinkError('poison', 'NUL in text', { code: 'pg.22021' });
+      for (const item of batch.changes) this.written.add(idOf(item));
+      for (const [key, mark] of recordableMarks(batch, context)) {
+        if (mark > (this.marks.get(key) ?? -1n)) this.marks.set(key, mark);
+      }
+      for (const item of this.original.changes) {
+        const id = idOf(item);
+        if (this.written.has(id) || this.deadLettered.has(id)) continue;
+        for (const origin of item.origins) {
+          const mark = this.marks.get(`${origin.topic}:${origin.partition}`);
+          if (mark !== undefined && origin.offset <= mark) {
+            this.violations.push(`after writing [${batch.changes.map(idOf)}] the mark ${origin.partition}@${mark} covers unwritten change ${id} at offset ${origin.offset}`);
+          }
+        }
+      }
+      return { failures: [] };
+    }
+  }
+
+  function exactlyOnceExecutor(writer: Writer, deadLettered: Set<number>): BatchExecutor {
+    const epochs = new Map(partitions.map((partition) => [`t:${partition}`, 1]));
+    return new BatchExecutor({
+      writer,
+      retry: { baseMs: 1, maxMs: 2, maxAttempts: 0 },
+      deadLetter: async (item) => {
+        if (item !== null) deadLettered.add(idOf(item));
+      },
+      observe: () => {},
+      context: () => ({ signal: new AbortController().signal, exactlyOnce: { group: 'g', epochs } }),
+      logger: silentLogger(),
+      signal: new AbortController().signal,
+      random: () => 0.5,
+    });
+  }
+
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    test(`no write's mark covers a change still unwritten (seed ${seed})`, async () => {
+      const { batch, poison } = interleavedBatch(seed, 16);
+      const deadLettered = new Set<number>();
+      const writer = new MarkRecordingWriter(batch, poison, deadLettered);
+      const rejected = await exactlyOnceExecutor(writer, deadLettered).execute(batch);
+      assert.deepEqual(writer.violations, [], `seed ${seed}`);
+      assert.deepEqual(rejected.map(idOf).sort((a, b) => a - b), [...poison].sort((a, b) => a - b));
+      const good = batch.changes.map(idOf).filter((id) => !poison.has(id));
+      assert.deepEqual([...writer.written].sort((a, b) => a - b), good);
+    });
+  }
+
+  test('a batch written whole gets the context unchanged: no ceilings', async () => {
+    const { batch } = interleavedBatch(9, 8);
+    const deadLettered = new Set<number>();
+    const writer = new MarkRecordingWriter(batch, new Set(), deadLettered);
+    await exactlyOnceExecutor(writer, deadLettered).execute(batch);
+    assert.equal(writer.contexts.length, 1);
+    assert.equal(writer.contexts[0]?.exactlyOnce?.offsetCeilings, undefined);
+  });
+
+  test('without exactly-once the bisection adds no exactly-once context', async () => {
+    const bad = new Set([2]);
+    const contexts: WriteContext[] = [];
+    const writer: Writer = {
+      open: async () => {},
+      close: async () => {},
+      write: async (written, context) => {
+        contexts.push(context);
+        if (written.changes.some((item) => bad.has(idOf(item)))) throw new SinkError('poison', 'bad', { code: 'x' });
+        return { failures: [] };
+      },
+    };
+    const { executor } = executorFor(writer);
+    await executor.execute(batchOf([1, 2, 3, 4]));
+    assert.ok(contexts.length > 1);
+    assert.ok(contexts.every((context) => context.exactlyOnce === undefined));
+  });
 });
