@@ -125,6 +125,15 @@ export class BatchExecutor {
     }
   }
 
+  /**
+   * While bisecting, each sub-batch's marks are capped below every origin of `unwritten`, so a
+   * restart after a crash between sub-batches replays them (and some written ones again).
+   * Exception: a truncate's own positions are always recorded. Replaying a pre-truncate record
+   * without its truncate would bring back a row the truncate removed, whereas an unwritten change
+   * of the same batch whose older origins fall at or below them loses nothing: it survived the
+   * truncate because it has an event after it on that partition (higher offset, so replayed), and
+   * a row's first event after a truncate carries its whole image.
+   */
   private contextFor(batch: TableBatch, unwritten: readonly RowChange[]): WriteContext {
     const context = this.options.context(batch);
     if (unwritten.length === 0 || context.exactlyOnce === undefined) return context;
@@ -136,6 +145,11 @@ export class BatchExecutor {
         const known = ceilings.get(key);
         if (known === undefined || ceiling < known) ceilings.set(key, ceiling);
       }
+    }
+    for (const origin of batch.truncateOrigins) {
+      const key = partitionId(origin.topic, origin.partition);
+      const known = ceilings.get(key);
+      if (known !== undefined && known < origin.offset) ceilings.set(key, origin.offset);
     }
     return { ...context, exactlyOnce: { ...context.exactlyOnce, offsetCeilings: ceilings } };
   }
@@ -180,12 +194,13 @@ export class BatchExecutor {
 
   /** Bisects until each poison change is alone, dead-letters it, and writes everything else. */
   private async isolatePoison(batch: TableBatch, error: SinkError, unwritten: readonly RowChange[]): Promise<RowChange[]> {
-    if (batch.changes.length <= 1) {
+    // A truncate with one change is split too: dead-lettering the change must not drop the truncate.
+    if (batch.changes.length === 0 || (batch.changes.length === 1 && !batch.truncateFirst)) {
       const change = batch.changes[0] ?? null;
       await this.options.deadLetter(change, batch, reasonOf(error, batch));
       return change === null ? [] : [change];
     }
-    const middle = Math.ceil(batch.changes.length / 2);
+    const middle = batch.truncateFirst && batch.changes.length === 1 ? 0 : Math.ceil(batch.changes.length / 2);
     const first: TableBatch = { ...batch, changes: batch.changes.slice(0, middle) };
     // The truncate belongs to the first half only: it must run once, before any change.
     const second: TableBatch = { ...batch, truncateFirst: false, truncateOrigins: [], changes: batch.changes.slice(middle) };

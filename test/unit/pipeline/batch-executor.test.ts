@@ -161,7 +161,7 @@ describe('exactly-once marks while a poison batch is bisected', () => {
   /** The mark per `${topic}:${partition}` a write of `batch` with `context` may record. */
   function recordableMarks(batch: TableBatch, context: WriteContext): Map<string, bigint> {
     const marks = new Map<string, bigint>();
-    for (const origin of batch.changes.flatMap((item) => item.origins)) {
+    for (const origin of [...batch.truncateOrigins, ...batch.changes.flatMap((item) => item.origins)]) {
       const key = `${origin.topic}:${origin.partition}`;
       const known = marks.get(key);
       if (known === undefined || origin.offset > known) marks.set(key, origin.offset);
@@ -261,4 +261,46 @@ describe('exactly-once marks while a poison batch is bisected', () => {
     assert.ok(contexts.length > 1);
     assert.ok(contexts.every((context) => context.exactlyOnce === undefined));
   });
+
+  test("a truncate's own positions are recorded whole, so its moot records are never replayed without it", async () => {
+    const at = (id: number, ...offsets: number[]): RowChange => ({ ...change(id), origins: offsets.map((offset) => ({ topic: 't', partition: 0, offset: BigInt(offset) })) });
+    // Change 3 survived the truncate (an event at 20, after it) but also folded one from before it
+    // (5); the truncate made a record at 10 moot. Poison: change 2.
+    const batch: TableBatch = { ...batchOf([]), truncateFirst: true, truncateOrigins: [{ topic: 't', partition: 0, offset: 10n }], changes: [at(1, 15), at(2, 40), at(3, 5, 20), at(4, 25)] };
+    const writes: { truncate: boolean; ids: number[]; marks: Map<string, bigint> }[] = [];
+    const writer: Writer = {
+      open: async () => {},
+      close: async () => {},
+      write: async (written, context) => {
+        if (written.changes.some((item) => idOf(item) === 2)) throw new SinkError('poison', 'NUL in text', { code: 'pg.22021' });
+        writes.push({ truncate: written.truncateFirst, ids: written.changes.map(idOf), marks: recordableMarks(written, context) });
+        return { failures: [] };
+      },
+    };
+    const deadLettered = new Set<number>();
+    await exactlyOnceExecutor(writer, deadLettered).execute(batch);
+    assert.deepEqual([...deadLettered], [2]);
+    const truncating = writes.filter((write) => write.truncate);
+    assert.equal(truncating.length, 1);
+    // 10, not 4 (below change 3's older origin): the record at 10 stays skipped on a restart,
+    // while change 3's newest event (20) is above the mark and would be replayed.
+    assert.equal(truncating[0]?.marks.get('t:0'), 10n);
+    assert.deepEqual(writes.flatMap((write) => write.ids).sort((a, b) => a - b), [1, 3, 4]);
+  });
+});
+
+test('a truncate whose only remaining change is poison is still written, before the change is dead-lettered', async () => {
+  const bad = new Set([1]);
+  const batch: TableBatch = { ...batchOf([1, 2]), truncateFirst: true, truncateOrigins: [{ topic: 't', partition: 0, offset: 0n }] };
+  const truncates: number[][] = [];
+  const writer = new ScriptedWriter((written) => {
+    if (written.changes.some((c) => bad.has(idOf(c)))) return new SinkError('poison', 'value too long', { code: 'pg.22001' });
+    if (written.truncateFirst) truncates.push(written.changes.map(idOf));
+    return null;
+  });
+  const { executor, deadLettered } = executorFor(writer);
+  await executor.execute(batch);
+  assert.deepEqual(truncates, [[]], 'the truncate ran once, on its own');
+  assert.deepEqual(deadLettered.map((d) => d.ids), [[1]]);
+  assert.deepEqual(writer.written, [2]);
 });
