@@ -117,7 +117,8 @@ export interface ExactlyOnceContext {
    * Set by the core while it bisects a poison batch: the sub-batches are separate transactions,
    * and a sub-batch's highest offset can lie above offsets of changes of the original batch still
    * to be written (compaction interleaves offsets), which a restart after a crash would skip as
-   * applied. The ceiling is the lowest origin offset still unwritten on that partition, minus one.
+   * applied. The ceiling is the lowest origin offset still unwritten on that partition, minus one
+   * (raised to the batch's own truncate positions: src/pipeline/batch-executor.ts says why).
    * The price: a replay after such a crash applies some already-written changes again (the same
    * idempotent upserts and deletes; no change is lost).
    */
