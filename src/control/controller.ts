@@ -71,8 +71,9 @@ import { AdaptiveConcurrency, type AdaptiveConcurrencyConfig } from './adaptive-
 import { EwmaVariance, type MeanDeviation } from './ewma.ts';
 import { InflightBudget, type InflightUsage } from './inflight-budget.ts';
 import { type LagAssessment, type LagClass, type LagSample, LagTracker, type LagTrackerConfig, partitionKey } from './lag.ts';
-import { earliestBreach, type PartitionEta, type RetentionPolicy, timeToRetentionBreach } from './retention.ts';
+import { earliestBreach, type PartitionEta, type RetentionPolicy, stalledTimeToBreachSeconds, timeToRetentionBreach } from './retention.ts';
 import { type StageDiagnosis, type StageName, StageMeters } from './stages.ts';
+import { WriteStallDetector, type WriteStallConfig } from './write-stall.ts';
 
 export interface ControllerConfig {
   /**
@@ -89,6 +90,8 @@ export interface ControllerConfig {
   readonly batchSize: Partial<AdaptiveBatchSizeConfig>;
   readonly concurrency: Partial<AdaptiveConcurrencyConfig>;
   readonly lag: Partial<LagTrackerConfig>;
+  /** When a partition counts as not being written at all (write-stall.ts). */
+  readonly writeStall: Partial<WriteStallConfig>;
   /** Warn when a partition would lose unwritten records to retention within this many seconds. */
   readonly retentionWarningSeconds: number;
   /** No successful write for this long while writes fail → the sink is saturated (pause all). */
@@ -109,6 +112,7 @@ export const defaultControllerConfig: ControllerConfig = {
   batchSize: {},
   concurrency: {},
   lag: {},
+  writeStall: {},
   retentionWarningSeconds: 3_600,
   saturationMs: 5_000,
   saturationIntervals: 3,
@@ -137,6 +141,11 @@ export type ControllerEvent =
       readonly partition: number;
       readonly etaSeconds: number;
       readonly limitedBy: 'time' | 'bytes';
+      /**
+       * Nothing is being written on the partition: its oldest unwritten record is deleted by time
+       * retention in retention.ms − its age, a certainty unless writing resumes (not a trend).
+       */
+      readonly writingStalled: boolean;
     }
   | { readonly kind: 'retention-risk-cleared' }
   | { readonly kind: 'bottleneck-changed'; readonly from: StageName | null; readonly to: StageName | null }
@@ -184,6 +193,12 @@ export interface ControllerSnapshot {
   readonly bottleneck: StageName | null;
 }
 
+/** A partition's retention ETA, with what the warning needs to know beyond the snapshot's view. */
+interface RetentionEstimate extends PartitionEta {
+  /** While writing is stalled: seconds until time retention deletes the oldest unwritten record. */
+  readonly stalledSeconds: number | null;
+}
+
 interface IntervalStats {
   successes: number;
   latencySum: number;
@@ -226,6 +241,7 @@ export class Controller {
   private readonly concurrencyControl: AdaptiveConcurrency;
   private readonly budget: InflightBudget;
   private readonly lagTracker: LagTracker;
+  private readonly writeStall: WriteStallDetector;
   private readonly latency: EwmaVariance;
   private readonly retentionPolicies = new Map<string, RetentionPolicy>();
   private readonly assigned = new Map<string, TopicPartition>();
@@ -248,7 +264,7 @@ export class Controller {
   private hotNamed = new Set<string>();
   /** ETA last reported in a retention-risk event; null while not at risk. */
   private reportedEtaSeconds: number | null = null;
-  private retentionEtas: PartitionEta[] = [];
+  private retentionEtas: RetentionEstimate[] = [];
   private lastChange: { at: number; reasons: readonly string[] } | null = null;
   private lastTickAt = 0;
 
@@ -263,6 +279,7 @@ export class Controller {
       resumeFraction: this.config.resumeFraction,
     });
     this.lagTracker = new LagTracker(this.config.lag);
+    this.writeStall = new WriteStallDetector(this.config.writeStall);
     this.latency = new EwmaVariance(this.concurrencyControl.config.ewmaAlpha);
     this.stages.meter('write').parallelism = this.concurrencyControl.limit;
   }
@@ -286,6 +303,7 @@ export class Controller {
       this.assigned.delete(key);
       this.paused.delete(key);
       this.hotNamed.delete(key);
+      this.writeStall.forget(key);
     }
     this.lagTracker.forget(partitions);
   }
@@ -518,7 +536,10 @@ export class Controller {
       sinkSaturated: this.sinkSaturated,
       inflight: this.budget.usage(),
       lag: this.lagTracker.latest(),
-      retention: { earliest: earliestBreach(this.retentionEtas), partitions: this.retentionEtas },
+      retention: {
+        earliest: earliestBreach(this.retentionEtas),
+        partitions: this.retentionEtas.map(({ topic, partition, eta }) => ({ topic, partition, eta })),
+      },
       stages,
       bottleneck: stages?.bottleneck ?? null,
     };
@@ -596,11 +617,14 @@ export class Controller {
   /**
    * Retention ETA per partition, recomputed with every lag sample. Linear growth is extrapolated
    * with the long-window slope, exponential growth with the short-window one (the recent, steeper
-   * slope).
+   * slope). A partition whose writing has stalled (its oldest unwritten record ages one second
+   * per second, write-stall.ts) gets the time limit's certain ETA, retention.ms − age, instead.
    */
   private estimateRetention(lag: LagAssessment): void {
     this.retentionEtas = [];
     for (const p of lag.partitions) {
+      // Every sample feeds the stall detector, so a retention policy learnt later finds its history.
+      const writingStalled = this.writeStall.observe(partitionKey(p.topic, p.partition), lag.at, p.oldestUnwrittenAgeMs);
       const policy = this.retentionPolicies.get(p.topic);
       if (policy === undefined) continue;
       const slope = p.lagClass === 'exponential' ? Math.max(p.shortSlope, p.longSlope) : p.longSlope;
@@ -610,23 +634,29 @@ export class Controller {
         productionRate: p.productionRate,
         averageRecordBytes: this.averageRecordBytes,
         oldestUnwrittenAgeMs: p.oldestUnwrittenAgeMs,
+        writingStalled,
       });
-      this.retentionEtas.push({ topic: p.topic, partition: p.partition, eta });
+      const stalledSeconds = writingStalled ? stalledTimeToBreachSeconds(policy, p.oldestUnwrittenAgeMs) : null;
+      this.retentionEtas.push({ topic: p.topic, partition: p.partition, eta, stalledSeconds });
     }
   }
 
   /**
    * A breach within retentionWarningSeconds is reported while the lag grows in a sustained way
-   * (spikes and steady lags raise no warning unless records are already being lost), again
-   * whenever the time left halves, when deletion begins, and once more when the risk is gone.
+   * (spikes and steady lags raise no warning unless records are already being lost), or at once,
+   * whatever the lag class, when writing has stalled and time retention will delete the oldest
+   * unwritten record within the window (certain unless writing resumes, so no trend is awaited);
+   * again whenever the time left halves, when deletion begins, and once more when the risk is gone.
    */
   private assessRetention(lag: LagAssessment | null, events: ControllerEvent[]): void {
     if (lag === null) return;
+    const warningSeconds = this.config.retentionWarningSeconds;
     const atRisk = this.retentionEtas.filter(
       (e) =>
         e.eta.kind === 'breach' &&
         (e.eta.seconds === 0 ||
-          (e.eta.seconds <= this.config.retentionWarningSeconds && isSustainedGrowth(lag, e.topic, e.partition))),
+          (e.stalledSeconds !== null && e.stalledSeconds <= warningSeconds) ||
+          (e.eta.seconds <= warningSeconds && isSustainedGrowth(lag, e.topic, e.partition))),
     );
     const first = earliestBreach(atRisk);
     // Reported when the risk appears, again each time the time left halves (down to a minute),
@@ -646,6 +676,7 @@ export class Controller {
         partition: first.partition,
         etaSeconds: first.eta.seconds,
         limitedBy: first.eta.limitedBy,
+        writingStalled: first.stalledSeconds !== null,
       });
     } else if (first === null && this.reportedEtaSeconds !== null) {
       this.reportedEtaSeconds = null;

@@ -72,3 +72,27 @@ test('overall ETA is the earliest partition', () => {
   assert.equal(first?.partition, 2);
   assert.equal(earliestBreach([{ topic: 't', partition: 0, eta: { kind: 'none', reason: 'flat' } }]), null);
 });
+
+test('stalled writing: the time limit is retention.ms − age from now, whatever the slope or production', () => {
+  // 45 s retention, the oldest unwritten record 12 s old and not moving: deleted in 33 s.
+  const stalled: PartitionFlow = { ...articleFlow, lagRecords: 4_800, lagSlope: 0, productionRate: 0, oldestUnwrittenAgeMs: 12_000, writingStalled: true };
+  assert.deepEqual(timeToRetentionBreach({ ms: 45_000, bytes: -1 }, stalled), { kind: 'breach', seconds: 33, limitedBy: 'time', budgetRecords: 0 });
+  // The same flow without the stall verdict has no trend to extrapolate and no production rate.
+  assert.deepEqual(timeToRetentionBreach({ ms: 45_000, bytes: -1 }, { ...stalled, writingStalled: false }), { kind: 'none', reason: 'unlimited' });
+  // Due already.
+  const due = timeToRetentionBreach({ ms: 45_000, bytes: -1 }, { ...stalled, oldestUnwrittenAgeMs: 46_000 });
+  assert.equal(due.kind === 'breach' && due.seconds, 0);
+  // Without a measured age the stall verdict cannot be used: the trend estimate stands.
+  const noAge = timeToRetentionBreach({ ms: day, bytes: -1 }, { ...articleFlow, writingStalled: true });
+  assert.equal(noAge.kind === 'breach' && noAge.seconds / 3_600, 80);
+});
+
+test('stalled writing: the size limit is still extrapolated, and the earlier of the two wins', () => {
+  const flow: PartitionFlow = { ...articleFlow, lagRecords: 14_400_000, oldestUnwrittenAgeMs: 3_000_000, writingStalled: true };
+  // 1 h retention, 50 min old: 600 s; the size limit (4,800 s) is later.
+  const time = timeToRetentionBreach({ ms: 3_600_000, bytes: 28.8e9 }, flow);
+  assert.ok(time.kind === 'breach' && time.limitedBy === 'time' && time.seconds === 600);
+  // 2 h retention: 4,200 s by time, the size limit's 4,800 s is still later; at 20 GB it is earlier.
+  const bytes = timeToRetentionBreach({ ms: 7_200_000, bytes: 20e9 }, flow);
+  assert.ok(bytes.kind === 'breach' && bytes.limitedBy === 'bytes' && Math.abs(bytes.seconds - (20_000_000 - 14_400_000) / 3_000) < 1e-6, JSON.stringify(bytes));
+});
