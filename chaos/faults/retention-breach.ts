@@ -1,9 +1,11 @@
 /**
  * Fault 6, retention breach: a topic with a short retention, load on it, and a sink that stops
  * (a network partition between sluice and PostgreSQL, chaos/lib/latency-proxy.ts). Sluice must
- * first warn (log event `retention-risk`, from the lag trend and the topic's retention.ms);
- * then, once retention deletes records it had not consumed, report the loss loudly when it
- * reads on: an error log `records-lost` naming the range, and sluice_records_lost_total.
+ * first warn (log event `retention-risk`) while the loss is still avoidable: writing has stalled,
+ * so the oldest unwritten record is deleted retention.ms − its age from now (etaSeconds > 0;
+ * src/control/write-stall.ts); then, once retention deletes records it had not consumed, report
+ * the loss loudly when it reads on: an error log `records-lost` naming the range, and
+ * sluice_records_lost_total.
  *
  * The deletion itself is done with the admin DeleteRecords call, which moves the log start
  * offset exactly as retention does: the shared broker checks retention only every 5 minutes
@@ -58,11 +60,17 @@ export const retentionBreachFault: Fault = {
       await until(async () => (await cluster.groupProgress(run.group, run.topics)).committed > 0, { timeoutMs: 60_000, describe: () => sluice.describe() });
 
       context.log('cutting sluice off from PostgreSQL (the sink stops)');
+      // A warning before the cut would be a stall while sluice started; the one judged is the first after it.
+      const warningsBeforeCut = sluice.eventCount('retention-risk');
+      report.details.retention_warnings_before_cut = warningsBeforeCut;
       proxy.partition(true);
       const cut = performance.now();
-      await until(() => sluice.eventCount('retention-risk') > 0 || !sluice.alive, { timeoutMs: 90_000, intervalMs: 250, describe: () => `no retention-risk warning: ${sluice.describe()}` });
-      const warning = sluice.events.get('retention-risk')?.[0];
+      await until(() => sluice.eventCount('retention-risk') > warningsBeforeCut || !sluice.alive, { timeoutMs: 90_000, intervalMs: 250, describe: () => `no retention-risk warning: ${sluice.describe()}` });
+      const warning = sluice.events.get('retention-risk')?.[warningsBeforeCut];
       report.check('retention ETA warning fired (retention-risk)', warning !== undefined, `after ${roundSeconds((performance.now() - cut) / 1000)} s: ${warning?.msg ?? ''}`);
+      const warningEta = Number(warning?.etaSeconds ?? 0);
+      report.details.first_warning_eta_s = roundSeconds(warningEta);
+      report.check('the warning came while the loss was avoidable (etaSeconds > 0)', warningEta > 0, `etaSeconds ${warningEta}, writingStalled ${String(warning?.writingStalled)}`);
       await until(async () => ((await sluice.metric('sluice_paused_partitions')) ?? 0) > 0, { timeoutMs: 60_000, describe: () => `partitions not paused: ${sluice.describe()}` });
 
       // Retention deletes what sluice has not consumed: everything up to the log end now.
