@@ -519,6 +519,7 @@ export class Controller {
 
   snapshot(): ControllerSnapshot {
     const stages = this.stages.latest();
+    const retentionEtas: PartitionEta[] = this.retentionEtas.map(({ topic, partition, eta }) => ({ topic, partition, eta }));
     return {
       at: this.lastTickAt,
       batchSize: this.batch.size,
@@ -536,10 +537,7 @@ export class Controller {
       sinkSaturated: this.sinkSaturated,
       inflight: this.budget.usage(),
       lag: this.lagTracker.latest(),
-      retention: {
-        earliest: earliestBreach(this.retentionEtas),
-        partitions: this.retentionEtas.map(({ topic, partition, eta }) => ({ topic, partition, eta })),
-      },
+      retention: { earliest: earliestBreach(retentionEtas), partitions: retentionEtas },
       stages,
       bottleneck: stages?.bottleneck ?? null,
     };
