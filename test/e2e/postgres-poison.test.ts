@@ -215,7 +215,8 @@ describe(`poison corpus: ${EACH} x 6 bad records among ${EVENTS} good events`, (
 
   test('each bad record is dead-lettered with its reason, every good event is written, all records accounted for', async (t) => {
     const group = uniqueName('poison-group');
-    const service = await startInProcess(postgresSinkSettings({ topics, databaseUrl: database.url, group, extra: { SLUICE_DLQ_TOPIC: dlq.topic } }));
+    // Warnings on (dead letters, retries): if this run ever stalls, its log says where.
+    const service = await startInProcess(postgresSinkSettings({ topics, databaseUrl: database.url, group, extra: { SLUICE_DLQ_TOPIC: dlq.topic, SLUICE_LOG_LEVEL: process.env.SLUICE_TEST_LOG_LEVEL ?? 'warn' } }));
     let stoppedEarly: Error | null | undefined;
     void service.finished.then((error) => {
       stoppedEarly = error;
@@ -228,7 +229,14 @@ describe(`poison corpus: ${EACH} x 6 bad records among ${EVENTS} good events`, (
           progress = await groupProgress(group, topics);
           return progress.committed === progress.end;
         },
-        { timeoutMs: 240_000, intervalMs: 500, describe: () => `committed ${progress.committed}/${progress.end}` },
+        {
+          timeoutMs: 240_000,
+          intervalMs: 500,
+          describe: async () => {
+            const status = await fetch(`${service.url}/status`).then((response) => response.text()).catch((error: unknown) => String(error));
+            return `committed ${progress.committed}/${progress.end}; unwritten ${service.pipeline.unwrittenRecords()}, paused ${JSON.stringify(service.pipeline.pausedPartitions())}; /status ${status.slice(0, 6_000)}`;
+          },
+        },
       );
     } finally {
       await service.stop();
