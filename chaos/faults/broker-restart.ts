@@ -42,15 +42,13 @@ export const brokerRestartFault: Fault = {
       settings: { SLUICE_ADAPTIVE: 'false', SLUICE_FIXED_BATCH_ROWS: '500', SLUICE_FIXED_CONCURRENCY: '1' },
     });
     // A slowed sink (25 ms each way to PostgreSQL) keeps the backlog in work when the broker goes.
-    const target = new URL(cluster.endpoints.postgresUrl);
-    const proxy = new LatencyProxy({ host: target.hostname, port: Number(target.port || 5432) }, 25);
-    const viaProxy = new URL(cluster.databaseUrl(run.database));
-    viaProxy.port = String(await proxy.start());
+    const proxy = LatencyProxy.inFrontOf(cluster.endpoints.postgresUrl, 25);
+    await proxy.start();
     let child: SluiceChild | null = null;
     try {
       await run.produced;
       context.log(`produced ${size.events} events; starting sluice`);
-      child = await SluiceChild.start({ ...run.settings, SLUICE_PG_URL: viaProxy.toString() });
+      child = await SluiceChild.start({ ...run.settings, SLUICE_PG_URL: proxy.through(cluster.databaseUrl(run.database)) });
       const sluice = child;
       let progress = await cluster.groupProgress(run.group, run.topics);
       await until(

@@ -30,9 +30,8 @@ export const retentionBreachFault: Fault = {
     const size = SIZES[context.size];
     const report = new FaultReport('retention-breach', context);
     const shared = sharedEndpoints();
-    const target = new URL(shared.postgresUrl);
-    const proxy = new LatencyProxy({ host: target.hostname, port: Number(target.port || 5432) }, 0);
-    const proxyPort = await proxy.start();
+    const proxy = LatencyProxy.inFrontOf(shared.postgresUrl, 0);
+    await proxy.start();
     const cluster = new Cluster(shared);
     const run = await startLoadRun({
       cluster,
@@ -45,11 +44,9 @@ export const retentionBreachFault: Fault = {
       topicConfig: { 'retention.ms': '45000' },
       settings: { SLUICE_RETENTION_WARNING_SECONDS: '900', SLUICE_LAG_SAMPLE_INTERVAL_MS: '1000', SLUICE_MAX_INFLIGHT_BYTES: String(4 * 1024 * 1024), SLUICE_RETRY_MAX_MS: '1000' },
     });
-    const viaProxy = new URL(cluster.databaseUrl(run.database));
-    viaProxy.port = String(proxyPort);
     let child: SluiceChild | null = null;
     try {
-      child = await SluiceChild.start({ ...run.settings, SLUICE_PG_URL: viaProxy.toString() });
+      child = await SluiceChild.start({ ...run.settings, SLUICE_PG_URL: proxy.through(cluster.databaseUrl(run.database)) });
       const sluice = child;
       const consumedByPartition = async (): Promise<Map<string, number>> => {
         const samples = (await sluice.metrics()) ?? [];

@@ -28,16 +28,13 @@ export const slowNetworkFault: Fault = {
     const size = SIZES[context.size];
     const report = new FaultReport('slow-network', context);
     const shared = sharedEndpoints();
-    const target = new URL(shared.postgresUrl);
-    const proxy = new LatencyProxy({ host: target.hostname, port: Number(target.port || 5432) }, 0);
-    const proxyPort = await proxy.start();
+    const proxy = LatencyProxy.inFrontOf(shared.postgresUrl, 0);
+    await proxy.start();
     const cluster = new Cluster(shared);
     const run = await startLoadRun({ cluster, name: 'slow', seed: context.seed, events: size.events, eventsPerSecond: size.rate, settings: { SLUICE_MAX_INFLIGHT_BYTES: String(INFLIGHT_LIMIT) } });
-    const viaProxy = new URL(cluster.databaseUrl(run.database));
-    viaProxy.port = String(proxyPort);
     let child: SluiceChild | null = null;
     try {
-      child = await SluiceChild.start({ ...run.settings, SLUICE_PG_URL: viaProxy.toString() });
+      child = await SluiceChild.start({ ...run.settings, SLUICE_PG_URL: proxy.through(cluster.databaseUrl(run.database)) });
       const sluice = child;
       const dead = (): string | null => (sluice.alive ? null : `sluice exited: ${sluice.describe()}`);
       await until(async () => (await cluster.groupProgress(run.group, run.topics)).committed > 0, { timeoutMs: 60_000, describe: () => sluice.describe() });

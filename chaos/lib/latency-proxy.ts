@@ -19,6 +19,20 @@ export class LatencyProxy {
     this.delayMs = delayMs;
   }
 
+  /** A proxy in front of the server a connection URL (postgres://host:port/…) names. */
+  static inFrontOf(url: string, delayMs: number): LatencyProxy {
+    const target = new URL(url);
+    return new LatencyProxy({ host: target.hostname, port: Number(target.port || 5432) }, delayMs);
+  }
+
+  /** `url` with its port replaced by this (started) proxy's: the same server, reached through it. */
+  through(url: string): string {
+    if (this.server === null) throw new Error('LatencyProxy.through() before start()');
+    const routed = new URL(url);
+    routed.port = String(this.port);
+    return routed.toString();
+  }
+
   async start(): Promise<number> {
     const server = createServer((client) => this.connect(client));
     this.server = server;
