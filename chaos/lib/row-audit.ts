@@ -1,8 +1,8 @@
 /**
- * The row-effect audit of test/e2e/postgres-exactly-once.test.ts, for any target database: a
- * row trigger on each workload table appends (table, op, key, md5 of the row image) to
- * audit.row_effects in the writing transaction, so an image applied twice (a replayed batch)
- * shows as a duplicate (table, key, md5).
+ * The row-effect audit of exactly-once runs (test/e2e/postgres-exactly-once.test.ts and the
+ * kill fault), for any target database: a row trigger on each workload table appends (table,
+ * op, key, md5 of the row image) to audit.row_effects in the writing transaction, so an image
+ * applied twice (a replayed batch) shows as a duplicate (table, key, md5).
  */
 import type pg from 'pg';
 import { createTableSql, type Workload } from '../../src/loadgen/index.ts';

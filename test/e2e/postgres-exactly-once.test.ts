@@ -19,62 +19,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTableSql, createWorkload, Prng, produceWorkload, verifyPostgres, type Workload } from '../../src/loadgen/index.ts';
+import { auditedDuplicates, installRowAudit } from '../../chaos/lib/row-audit.ts';
+import { createWorkload, Prng, produceWorkload, verifyPostgres, type Workload } from '../../src/loadgen/index.ts';
 import { groupProgress, killDuringWrites, postgresSinkSettings, runChildToEnd, startInProcess, type Settings, waitFor, withClient } from '../support/sluice-harness.ts';
 import { createUniqueDatabase, kafkaBrokers, startServices, type TestDatabase, uniqueName } from '../support/services.ts';
 
 const EVENTS = Number(process.env.SLUICE_E2E_EOS_EVENTS ?? 40_000);
 const KILLS = Number(process.env.SLUICE_E2E_EOS_KILLS ?? 3);
 const SEED = Number(process.env.SLUICE_E2E_EOS_SEED ?? 20261127);
-
-const auditSql = `
-CREATE SCHEMA audit;
-CREATE TABLE audit.row_effects (
-  id bigserial PRIMARY KEY,
-  table_name text NOT NULL,
-  op text NOT NULL,
-  row_key text NOT NULL,
-  row_md5 text NOT NULL,
-  txid bigint NOT NULL DEFAULT txid_current()
-);
--- Trigger arguments: the key column names. The row image is the whole row as jsonb.
-CREATE FUNCTION audit.record_effect() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  image jsonb := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
-  key_text text := '';
-BEGIN
-  FOR i IN 0 .. TG_NARGS - 1 LOOP
-    key_text := key_text || coalesce(image ->> TG_ARGV[i], '<null>') || '|';
-  END LOOP;
-  INSERT INTO audit.row_effects (table_name, op, row_key, row_md5) VALUES (TG_TABLE_NAME, TG_OP, key_text, md5(image::text));
-  RETURN NULL;
-END $$;
-`;
-
-function quote(identifier: string): string {
-  return `"${identifier.replaceAll('"', '""')}"`;
-}
-
-interface Duplicates {
-  readonly images: number;
-  readonly samples: readonly { table_name: string; row_key: string; ops: string; count: string }[];
-}
-
-/** Row images (table, key, md5) that an INSERT or UPDATE wrote more than once. */
-async function duplicateEffects(databaseUrl: string): Promise<Duplicates> {
-  return withClient(databaseUrl, async (client) => {
-    const result = await client.query<{ table_name: string; row_key: string; ops: string; count: string }>(
-      `SELECT table_name, row_key, string_agg(op, ',' ORDER BY id) AS ops, count(*)::text AS count
-         FROM audit.row_effects WHERE op IN ('INSERT', 'UPDATE')
-        GROUP BY table_name, row_key, row_md5 HAVING count(*) > 1`,
-    );
-    return { images: result.rowCount ?? 0, samples: result.rows.slice(0, 5) };
-  });
-}
-
-async function auditedEffects(databaseUrl: string): Promise<number> {
-  return withClient(databaseUrl, async (client) => Number((await client.query<{ n: string }>('SELECT count(*)::text AS n FROM audit.row_effects')).rows[0]?.n));
-}
 
 describe(`exactly-once: ${EVENTS} events, ${KILLS} SIGKILLs while writing, audited by a row trigger`, () => {
   let database: TestDatabase;
@@ -92,16 +44,7 @@ describe(`exactly-once: ${EVENTS} events, ${KILLS} SIGKILLs while writing, audit
       topicPrefix: uniqueName('eos'),
       mix: { insert: 0.35, update: 0.45, delete: 0.1, keyChange: 0.05, truncate: 0 },
     });
-    await withClient(database.url, async (client) => {
-      await client.query(auditSql);
-      for (const table of workload.tableDefinitions()) {
-        await client.query(createTableSql(table));
-        const keyArguments = table.key.map((column) => `'${column.replaceAll("'", "''")}'`).join(', ');
-        await client.query(
-          `CREATE TRIGGER audit_effects AFTER INSERT OR UPDATE OR DELETE ON ${quote(table.schema)}.${quote(table.name)} FOR EACH ROW EXECUTE FUNCTION audit.record_effect(${keyArguments})`,
-        );
-      }
-    });
+    await withClient(database.url, (client) => installRowAudit(client, workload));
     await produceWorkload(workload, { brokers: kafkaBrokers() });
     topics = workload.topics().map((spec) => spec.topic);
   });
@@ -132,11 +75,10 @@ describe(`exactly-once: ${EVENTS} events, ${KILLS} SIGKILLs while writing, audit
     await runChildToEnd({ settings, topics });
     const report = await withClient(database.url, (client) => verifyPostgres({ client, workload }));
     assert.ok(report.equal, `target differs from the expected state (${report.missing} missing, ${report.extra} extra, ${report.different} different rows): ${JSON.stringify(report.samples.slice(0, 3), null, 2)}`);
-    const effects = await auditedEffects(database.url);
-    const duplicates = await duplicateEffects(database.url);
-    t.diagnostic(`${effects} audited row effects, ${duplicates.images} written twice`);
-    assert.ok(effects > 0, 'the audit trigger recorded the writes');
-    assert.equal(duplicates.images, 0, `row effects applied more than once: ${JSON.stringify(duplicates.samples)}`);
+    const audit = await withClient(database.url, (client) => auditedDuplicates(client));
+    t.diagnostic(`${audit.effects} audited row effects, ${audit.duplicateImages} written twice`);
+    assert.ok(audit.effects > 0, 'the audit trigger recorded the writes');
+    assert.equal(audit.duplicateImages, 0, `row effects applied more than once: ${JSON.stringify(audit.samples)}`);
   });
 
   test('control: replaying the topic at-least-once into the same audited target writes row images twice', async (t) => {
@@ -160,9 +102,9 @@ describe(`exactly-once: ${EVENTS} events, ${KILLS} SIGKILLs while writing, audit
       await service.stop();
     }
     assert.equal(await service.finished, null, 'the service stopped cleanly');
-    const duplicates = await duplicateEffects(database.url);
-    t.diagnostic(`at-least-once replay: ${duplicates.images} row images written twice`);
-    assert.ok(duplicates.images > 0, 'the duplicate check detects a replay');
+    const audit = await withClient(database.url, (client) => auditedDuplicates(client));
+    t.diagnostic(`at-least-once replay: ${audit.duplicateImages} row images written twice`);
+    assert.ok(audit.duplicateImages > 0, 'the duplicate check detects a replay');
     const report = await withClient(database.url, (client) => verifyPostgres({ client, workload }));
     assert.ok(report.equal, 'the replay left the target state equal (idempotent rows, duplicated effects)');
   });
