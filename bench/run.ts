@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <scenario>|all [--events N] [--slice-seconds S] [--limit-seconds S] [--no-profile]`
+ * `npm run bench -- <scenario>|all [--events N] [--slice-seconds S] [--limit-seconds S] [--no-profile] [--no-avro]`
  *
  * Runs one scenario (or every one, in order) and writes bench/results/<scenario>.json, printing
  * a table of its runs, ratios and targets. Starts the services a scenario needs with
@@ -42,12 +42,13 @@ const { values: args, positionals } = parseArgs({
     'slice-seconds': { type: 'string' },
     'limit-seconds': { type: 'string' },
     'no-profile': { type: 'boolean', default: false },
+    'no-avro': { type: 'boolean', default: false },
   },
 });
 
 const wanted = positionals[0];
 if (wanted === undefined || (wanted !== 'all' && SCENARIOS[wanted] === undefined)) {
-  process.stderr.write(`usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> [--events N] [--slice-seconds S] [--limit-seconds S] [--no-profile]\n`);
+  process.stderr.write(`usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> [--events N] [--slice-seconds S] [--limit-seconds S] [--no-profile] [--no-avro]\n`);
   process.exit(2);
 }
 
@@ -73,6 +74,7 @@ for (const name of names) {
       sliceSeconds: args['slice-seconds'] === undefined ? undefined : Number(args['slice-seconds']),
       limitSeconds: args['limit-seconds'] === undefined ? undefined : Number(args['limit-seconds']),
       profile: !args['no-profile'],
+      avro: !args['no-avro'],
     });
     const file = writeResult(result);
     process.stdout.write(`${formatTable(result)}\nwritten to ${file.replace(`${benchRoot}/`, '')}\n\n`);

@@ -10,6 +10,8 @@ export interface ScenarioOptions {
   readonly limitSeconds?: number;
   /** Profile sluice with `node --cpu-prof` where the scenario supports it. */
   readonly profile: boolean;
+  /** Also run the Avro-encoded variant where the scenario has one (default true; `--no-avro`). */
+  readonly avro?: boolean;
 }
 
 export type Scenario = (options: ScenarioOptions) => Promise<BenchResult>;
