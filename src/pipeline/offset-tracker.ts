@@ -12,7 +12,8 @@ import type { KafkaRecord, TopicPartition } from '../kafka/types.ts';
 
 interface Entry {
   readonly record: KafkaRecord;
-  readonly bytes: number;
+  /** Budget bytes this record holds: its raw bytes, plus its decoded rows' excess once charged. */
+  bytes: number;
   holds: number;
   settled: boolean;
 }
@@ -48,6 +49,14 @@ class PartitionLedger {
   retain(offset: bigint): void {
     const entry = this.byOffset.get(offsetKey(offset));
     if (entry !== undefined && !entry.settled) entry.holds++;
+  }
+
+  /** Adds bytes to an unsettled record's share; returns what was added (0 if not held). */
+  charge(offset: bigint, bytes: number): number {
+    const entry = this.byOffset.get(offsetKey(offset));
+    if (entry === undefined || entry.settled) return 0;
+    entry.bytes += bytes;
+    return bytes;
   }
 
   /** Drops one hold; at zero the record is settled. Returns bytes released from the prefix. */
@@ -136,6 +145,15 @@ export class OffsetTracker {
 
   retain(topic: string, partition: number, offset: bigint): void {
     this.find(topic, partition)?.retain(offset);
+  }
+
+  /**
+   * Adds bytes to what an unsettled record holds (its decoded rows, learnt after tracking), so
+   * that release() and forget() give them back with the record. Returns the bytes added: 0 when
+   * the record is not tracked or already settled, and then nothing must be admitted for it.
+   */
+  charge(topic: string, partition: number, offset: bigint, bytes: number): number {
+    return this.find(topic, partition)?.charge(offset, bytes) ?? 0;
   }
 
   /** Drops one hold on a record; returns the bytes whose accounting may be released now. */

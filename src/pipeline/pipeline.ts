@@ -39,6 +39,7 @@ import { TableCompactor } from './compactor.ts';
 import { type DeadLetterProducer, type DeadLetterReason, deadLetterMessage } from './dead-letter.ts';
 import { OffsetContinuity } from './offset-continuity.ts';
 import { OffsetTracker, partitionId } from './offset-tracker.ts';
+import { decodedChangeBytes, rawRecordBytes } from './record-memory.ts';
 import { encodeRowKey } from './row-key.ts';
 import { type TableNaming, tableKey, targetTableFor } from './table-naming.ts';
 
@@ -128,6 +129,8 @@ export class Pipeline {
   /** Open while any partition is paused: the source is back-pressured for as long as it lasts. */
   private fetchPausedSpan: SpanToken | null = null;
   private roomWaiters: (() => void)[] = [];
+  /** Per topic: decoded bytes beyond the raw bytes a record has been charged lately (EWMA). */
+  private readonly decodedExcessPerRecord = new Map<string, number>();
   private batchRows: number;
   private assigned: TopicPartition[] = [];
   /**
@@ -271,25 +274,31 @@ export class Pipeline {
     if (assignment === undefined) return;
     const stillCurrent = (): boolean => !this.stopping && this.fatalError === null && this.assignmentIds.get(partitionId(tp.topic, tp.partition)) === assignment;
     let bytes = 0;
-    for (const record of batch.records) bytes += recordBytes(record);
-    if (!(await this.reserveRoom(tp, bytes, batch.records.length))) return;
+    for (const record of batch.records) bytes += rawRecordBytes(record);
+    // The decoded rows are known only after decoding: reserve what this topic's records have
+    // been adding lately, and true it up once the batch is decoded (see chargeDecoded).
+    const expectedExcess = Math.ceil((this.decodedExcessPerRecord.get(tp.topic) ?? 0) * batch.records.length);
+    if (!(await this.reserveRoom(tp, bytes, batch.records.length, expectedExcess))) return;
     if (!stillCurrent()) {
-      this.releaseBytes(tp, bytes);
+      this.releaseBytes(tp, bytes + expectedExcess);
       return;
     }
     if (this.options.decoder.prepare !== undefined) {
       await this.options.decoder.prepare(batch.records, this.abort.signal);
       if (!stillCurrent()) {
-        this.releaseBytes(tp, bytes);
+        this.releaseBytes(tp, bytes + expectedExcess);
         return;
       }
     }
     this.checkContinuity(tp, batch.records);
     const decodeStarted = performance.now();
+    let excess = 0;
     for (const record of batch.records) {
-      this.tracker.track(record, recordBytes(record));
-      this.route(record);
+      const raw = rawRecordBytes(record);
+      this.tracker.track(record, raw);
+      excess += this.route(record, raw);
     }
+    this.settleDecodedExcess(tp, batch.records.length, expectedExcess, excess);
     this.options.controller.stages.meter('decode').record('busy', decodeStarted, performance.now());
     this.options.observer?.recordsReceived?.(tp, batch.records.length, bytes);
     this.schedule();
@@ -312,10 +321,13 @@ export class Pipeline {
    * bytes are admitted in the same synchronous step as the check that found room: with several
    * partitions' batches waiting at once, an await between the two let all of them through
    * together (the chaos outage fault measured 44 MB in flight against a 16 MiB limit).
+   * `rawBytes` are the records' own bytes (the controller learns the average record size from
+   * them); `expectedExcess` is the decoded rows' expected excess over them, reserved with them.
    * Resolves false, reserving nothing, when the pipeline stops meanwhile.
    */
-  private async reserveRoom(partition: TopicPartition, bytes: number, records: number): Promise<boolean> {
+  private async reserveRoom(partition: TopicPartition, rawBytes: number, records: number, expectedExcess: number): Promise<boolean> {
     const started = performance.now();
+    const bytes = rawBytes + expectedExcess;
     let waited = false;
     for (;;) {
       if (this.stopping || this.fatalError !== null) return false;
@@ -327,9 +339,25 @@ export class Pipeline {
         this.abort.signal.addEventListener('abort', () => resolve(), { once: true });
       });
     }
-    this.pause(this.options.controller.admit(partition, bytes, records), 'memory');
+    this.pause(this.options.controller.admit(partition, rawBytes, records), 'memory');
+    if (expectedExcess > 0) this.pause(this.options.controller.admit(partition, expectedExcess, 0), 'memory');
     if (waited) this.options.controller.stages.meter('fetch').record('backpressured', started, performance.now());
     return true;
+  }
+
+  /**
+   * After a batch is decoded: the tracker holds each record's actual share (raw bytes plus its
+   * decoded excess, released with the record), the budget holds raw bytes plus the reservation.
+   * Admits what the reservation lacked (this may take usage past the pause threshold, which
+   * pauses partitions; the next batch then waits in reserveRoom) or releases what it had in
+   * excess, so that both agree, and learns the topic's excess per record for the next batch.
+   */
+  private settleDecodedExcess(partition: TopicPartition, records: number, reserved: number, charged: number): void {
+    const previous = this.decodedExcessPerRecord.get(partition.topic);
+    const sample = charged / records;
+    this.decodedExcessPerRecord.set(partition.topic, previous === undefined ? sample : previous + 0.25 * (sample - previous));
+    if (charged > reserved) this.pause(this.options.controller.admit(partition, charged - reserved, 0), 'memory');
+    else if (charged < reserved) this.releaseBytes(partition, reserved - charged);
   }
 
   private async onAssigned(partitions: readonly TopicPartition[]): Promise<void> {
@@ -373,7 +401,12 @@ export class Pipeline {
 
   // ---- routing -----------------------------------------------------------------------------
 
-  private route(record: KafkaRecord): void {
+  /**
+   * Decodes and routes one tracked record. Returns the bytes charged to it beyond `rawBytes`
+   * (its decoded rows' estimated excess over its raw bytes, record-memory.ts); the caller admits
+   * them to the budget, and the tracker releases them with the record.
+   */
+  private route(record: KafkaRecord, rawBytes: number): number {
     let result: DecodeResult;
     try {
       result = this.options.decoder.decode(record);
@@ -383,19 +416,19 @@ export class Pipeline {
           ? { reason: error.message, errorClass: 'decode', code: error.code }
           : { reason: `decoder failed: ${(error as Error)?.message ?? String(error)}`, errorClass: 'decode', code: 'decode.internal' };
       this.trackDeadLetter(this.deadLetterOrigins([{ topic: record.topic, partition: record.partition, offset: record.offset }], why));
-      return;
+      return 0;
     }
     if (result.kind === 'skip') {
       this.options.observer?.eventSkipped?.(result.reason);
       this.releaseRecord(record.topic, record.partition, record.offset);
-      return;
+      return 0;
     }
     const event = result.event;
     const target = targetTableFor(event.sourceTable, record.topic, this.options.naming);
     if (this.alreadyApplied(record, target)) {
       this.options.observer?.eventSkipped?.('already-applied');
       this.releaseRecord(record.topic, record.partition, record.offset);
-      return;
+      return 0;
     }
     const table = this.tableFor(target);
     table.schema = event.schema;
@@ -403,11 +436,15 @@ export class Pipeline {
       // A change from before a truncate already seen (it came late, from another partition).
       this.options.observer?.eventSkipped?.('before-truncate');
       this.releaseRecord(record.topic, record.partition, record.offset);
-      return;
+      return 0;
     }
+    // Charged before the routing hold is released: the changes hold the record from here on.
+    const estimate = decodedChangeBytes(event);
+    const excess = estimate > rawBytes ? this.tracker.charge(record.topic, record.partition, record.offset, estimate - rawBytes) : 0;
     this.addToTable(table, event);
     // The routing hold: the record is now held by the changes it went into.
     this.releaseRecord(record.topic, record.partition, record.offset);
+    return excess;
   }
 
   private addToTable(table: TableState, event: ChangeEvent): void {
@@ -747,9 +784,4 @@ export class Pipeline {
     if (this.options.delivery !== 'exactly-once') return { signal: this.abort.signal };
     return { signal: this.abort.signal, exactlyOnce: { group: this.options.groupId, epochs: new Map(this.epochs) } };
   }
-}
-
-/** Bytes a record holds in memory: payload plus a fixed allowance for the objects around it. */
-function recordBytes(record: KafkaRecord): number {
-  return (record.key?.length ?? 0) + (record.value?.length ?? 0) + 256;
 }

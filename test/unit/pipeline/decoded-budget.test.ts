@@ -1,0 +1,279 @@
+/**
+ * The in-flight budget counts what the pipeline holds for a record: the larger of its raw bytes
+ * and its decoded change's estimated size (record-memory.ts). Compact records (Avro: a few
+ * hundred bytes) decode into rows several times larger; counting only their raw bytes let the
+ * budget admit far more than SLUICE_MAX_INFLIGHT_BYTES of rows (697 MiB RSS with a 64 MiB
+ * budget). Whatever is charged for a record is released when it settles: written,
+ * dead-lettered, skipped, or dropped with its revoked partition.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DecodeResult } from '../../../src/cdc/types.ts';
+import { Controller } from '../../../src/control/controller.ts';
+import { DecodeError, SinkError } from '../../../src/errors.ts';
+import type { KafkaRecord, KafkaSource, OffsetCommit, RecordBatch, SourceHandlers, TopicPartition } from '../../../src/kafka/types.ts';
+import { silentLogger } from '../../../src/observe/logger.ts';
+import { type EventDecoder, Pipeline } from '../../../src/pipeline/pipeline.ts';
+import { decodedChangeBytes, rawRecordBytes } from '../../../src/pipeline/record-memory.ts';
+import type { RowFailure, TableBatch, WriteResult, Writer } from '../../../src/writer/types.ts';
+import { upsert } from '../../support/events.ts';
+
+const TOPIC = 'cdc.public.items';
+const P0: TopicPartition = { topic: TOPIC, partition: 0 };
+const P1: TopicPartition = { topic: TOPIC, partition: 1 };
+
+class HandDrivenSource implements KafkaSource {
+  handlers: SourceHandlers | null = null;
+  readonly paused: TopicPartition[] = [];
+  async start(handlers: SourceHandlers): Promise<void> {
+    this.handlers = handlers;
+  }
+  pause(partitions: readonly TopicPartition[]): void {
+    this.paused.push(...partitions);
+  }
+  resume(): void {}
+  seek(): void {}
+  async commit(_offsets: readonly OffsetCommit[]): Promise<void> {}
+  assignment(): readonly TopicPartition[] {
+    return [];
+  }
+  async stop(): Promise<void> {}
+}
+
+/** Writes wait until the gate opens; rows whose id is in `poison` are rejected as poison. */
+class GatedWriter implements Writer {
+  readonly written: bigint[] = [];
+  private opened = false;
+  private waiters: (() => void)[] = [];
+  constructor(private readonly poison: ReadonlySet<bigint> = new Set()) {}
+  open(): Promise<void> {
+    return Promise.resolve();
+  }
+  openGate(): void {
+    this.opened = true;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+  async write(batch: TableBatch): Promise<WriteResult> {
+    if (!this.opened) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    const failures: RowFailure[] = [];
+    for (const change of batch.changes) {
+      const id = change.key.get('id') as bigint;
+      if (this.poison.has(id)) failures.push({ change, error: new SinkError('poison', `row ${id} rejected`, { code: 'test.poison' }) });
+      else this.written.push(id);
+    }
+    return { failures };
+  }
+  async close(): Promise<void> {}
+}
+
+/**
+ * Record values: `<id>:<body length>` (an upsert whose row carries a body of that many
+ * characters: a few raw bytes, a large decoded row), `<id>:<length>:<previous id>` (an update
+ * that moved the key), `tombstone` (skipped) or `garbage` (a DecodeError).
+ */
+class CompactDecoder implements EventDecoder {
+  prepared = 0;
+  async prepare(): Promise<void> {
+    this.prepared++;
+  }
+  decode(record: KafkaRecord): DecodeResult {
+    const text = record.value!.toString('utf8');
+    if (text === 'tombstone') return { kind: 'skip', reason: 'tombstone' };
+    if (text === 'garbage') throw new DecodeError('cdc.malformed_json', 'not a change event');
+    const [id, length, previous] = text.split(':').map(Number) as [number, number, number | undefined];
+    const place = { topic: record.topic, partition: record.partition, offset: record.offset };
+    return { kind: 'change', event: upsert(id, { name: `n${id}`, body: 'b'.repeat(length) }, place, previous) };
+  }
+}
+
+/** A small PRNG so the row sizes are varied but the same at every run. */
+function lengths(seed: number, count: number, min: number, max: number): number[] {
+  let state = seed >>> 0;
+  const out: number[] = [];
+  for (let index = 0; index < count; index++) {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    out.push(min + (state % (max - min + 1)));
+  }
+  return out;
+}
+
+function batchOf(partition: TopicPartition, values: readonly string[], firstOffset: bigint): RecordBatch {
+  const records = values.map((value, index) => ({
+    topic: partition.topic,
+    partition: partition.partition,
+    offset: firstOffset + BigInt(index),
+    key: null,
+    value: Buffer.from(value),
+    headers: new Map<string, Buffer>(),
+    timestamp: 0,
+  }));
+  return { topic: partition.topic, partition: partition.partition, records, highWatermark: null };
+}
+
+/** What the budget should hold for these records: raw bytes, or the decoded size if larger. */
+function expectedCharge(batch: RecordBatch): { raw: number; charged: number } {
+  const decoder = new CompactDecoder();
+  let raw = 0;
+  let charged = 0;
+  for (const record of batch.records) {
+    const rawBytes = rawRecordBytes(record);
+    raw += rawBytes;
+    let decoded = 0;
+    try {
+      const result = decoder.decode(record);
+      if (result.kind === 'change') decoded = decodedChangeBytes(result.event);
+    } catch {
+      decoded = 0;
+    }
+    charged += Math.max(rawBytes, decoded);
+  }
+  return { raw, charged };
+}
+
+function pipelineWith(source: HandDrivenSource, writer: Writer, decoder: EventDecoder, controller: Controller, maxInflightBytes: number, deadLettered: number[]): Pipeline {
+  return new Pipeline({
+    source,
+    decoder,
+    writer,
+    deadLetters: {
+      send: async (_topic, messages) => {
+        deadLettered.push(messages.length);
+      },
+    },
+    dlqTopic: 'dlq',
+    controller,
+    maxInflightBytes,
+    naming: { rule: 'source', prefix: '' },
+    lingerMs: 10,
+    maxBatchRows: 1_000,
+    retry: { baseMs: 10, maxMs: 100, maxAttempts: 3 },
+    commitIntervalMs: 50,
+    controlIntervalMs: 1_000,
+    delivery: 'at-least-once',
+    groupId: 'g',
+    logger: silentLogger(),
+  });
+}
+
+async function until(condition: () => boolean, what: () => string, deadlineMs = 10_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Lets every callback already queued run (the pipeline's synchronous steps and resolved awaits). */
+async function settleQueued(): Promise<void> {
+  for (let round = 0; round < 5; round++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+test('compact records with large decoded rows are charged at their decoded size: partitions pause, the next batch waits for room, usage returns to 0 once written', { timeout: 30_000 }, async () => {
+  const maxInflightBytes = 256 * 1024;
+  const controller = new Controller({ maxInflightBytes, headroomBytes: 64 * 1024 });
+  const source = new HandDrivenSource();
+  const writer = new GatedWriter();
+  const decoder = new CompactDecoder();
+  const pipeline = pipelineWith(source, writer, decoder, controller, maxInflightBytes, []);
+  const used = (): number => controller.snapshot().inflight.usedBytes;
+  await pipeline.start();
+  const handlers = source.handlers!;
+  try {
+    await handlers.onAssigned([P0]);
+    const first = batchOf(P0, lengths(7, 100, 1_000, 2_000).map((length, index) => `${index + 1}:${length}`), 0n);
+    const expected = expectedCharge(first);
+    assert.ok(expected.raw < controller.snapshot().inflight.pauseAtBytes && expected.charged > controller.snapshot().inflight.pauseAtBytes, 'the scenario: raw bytes below the pause threshold, decoded rows above it');
+    await handlers.onBatch(first);
+    assert.equal(used(), expected.charged, `charged the decoded size (${expected.charged} B), not the raw bytes (${expected.raw} B)`);
+    assert.deepEqual(source.paused, [P0], 'the decoded rows took usage past the pause threshold');
+
+    // Raw bytes alone would fit under the hard limit; with the decoded size learnt from the
+    // first batch the second does not, so it waits (before its schemas are even prepared).
+    const second = batchOf(P0, lengths(8, 30, 1_000, 2_000).map((length, index) => `${index + 101}:${length}`), 100n);
+    assert.ok(used() + expectedCharge(second).raw <= maxInflightBytes, `the scenario: the raw bytes fit (${used()} + ${expectedCharge(second).raw} B)`);
+    const secondDone = handlers.onBatch(second);
+    await settleQueued();
+    assert.equal(decoder.prepared, 1, 'the second batch waits for room');
+
+    writer.openGate();
+    await secondDone;
+    await until(() => used() === 0 && pipeline.unwrittenRecords() === 0, () => `used ${used()} B, unwritten ${pipeline.unwrittenRecords()}`);
+    assert.equal(writer.written.length, 130);
+    assert.ok(controller.snapshot().inflight.peakBytes <= expected.charged + expectedCharge(second).charged);
+  } finally {
+    await pipeline.stop(1_000);
+  }
+});
+
+test('what a record is charged is released on every path: written, dead-lettered at decode or write, skipped, a moved key, and after the learnt reservation is trued up', { timeout: 30_000 }, async () => {
+  const maxInflightBytes = 4 * 1024 * 1024;
+  const controller = new Controller({ maxInflightBytes, headroomBytes: 1024 * 1024 });
+  const source = new HandDrivenSource();
+  const writer = new GatedWriter(new Set([3n, 7n]));
+  const decoder = new CompactDecoder();
+  const deadLettered: number[] = [];
+  const pipeline = pipelineWith(source, writer, decoder, controller, maxInflightBytes, deadLettered);
+  const used = (): number => controller.snapshot().inflight.usedBytes;
+  await pipeline.start();
+  const handlers = source.handlers!;
+  try {
+    await handlers.onAssigned([P0]);
+    const firstValues = ['1:900', 'tombstone', '2:40', 'garbage', '3:2000', '4:1500:1', 'tombstone', '5:10'];
+    const first = batchOf(P0, firstValues, 0n);
+    await handlers.onBatch(first);
+    // The first record is held by its pending change, so nothing after it is released yet.
+    assert.equal(used(), expectedCharge(first).charged);
+
+    // Rows much smaller than the first batch's: the reservation learnt from it is too large and
+    // the surplus is released once the batch is decoded.
+    const second = batchOf(P0, [...lengths(11, 20, 1, 30).map((length, index) => `${index + 6}:${length}`), 'garbage'], 8n);
+    await handlers.onBatch(second);
+    assert.equal(used(), expectedCharge(first).charged + expectedCharge(second).charged, 'the reservation trued up to what the records hold');
+
+    writer.openGate();
+    await until(() => used() === 0 && pipeline.unwrittenRecords() === 0, () => `used ${used()} B, unwritten ${pipeline.unwrittenRecords()}`);
+    // Decode failures (one record each) and the two poison rows.
+    assert.equal(
+      deadLettered.reduce((sum, count) => sum + count, 0),
+      4,
+    );
+  } finally {
+    await pipeline.stop(1_000);
+  }
+});
+
+test('a revoked partition gives back everything charged for its records, and a batch that waited for room across the revocation gives back its reservation', { timeout: 30_000 }, async () => {
+  const maxInflightBytes = 128 * 1024;
+  const controller = new Controller({ maxInflightBytes, headroomBytes: 32 * 1024 });
+  const source = new HandDrivenSource();
+  const writer = new GatedWriter();
+  const decoder = new CompactDecoder();
+  const pipeline = pipelineWith(source, writer, decoder, controller, maxInflightBytes, []);
+  const used = (): number => controller.snapshot().inflight.usedBytes;
+  await pipeline.start();
+  const handlers = source.handlers!;
+  try {
+    await handlers.onAssigned([P0, P1]);
+    const kept = batchOf(P0, ['1:100', '2:100'], 0n);
+    await handlers.onBatch(kept);
+    const revoked = batchOf(
+      P1,
+      lengths(5, 40, 2_000, 3_000).map((length, index) => `${index + 100}:${length}`),
+      0n,
+    );
+    await handlers.onBatch(revoked);
+    assert.equal(used(), expectedCharge(kept).charged + expectedCharge(revoked).charged);
+    const waiting = handlers.onBatch(batchOf(P1, ['500:2500', '501:2500'], 40n));
+    await settleQueued();
+    assert.equal(decoder.prepared, 2, 'the third batch waits for room');
+
+    // The writes hang: revocation gives up waiting for them and drops the partition's records.
+    await handlers.onRevoked([P1]);
+    await waiting;
+    assert.equal(used(), expectedCharge(kept).charged, 'only the kept partition is still charged');
+    writer.openGate();
+    await until(() => used() === 0 && pipeline.unwrittenRecords() === 0, () => `used ${used()} B, unwritten ${pipeline.unwrittenRecords()}`);
+  } finally {
+    await pipeline.stop(1_000);
+  }
+});
