@@ -12,7 +12,7 @@ import type { KafkaRecord, TopicPartition } from '../kafka/types.ts';
 
 interface Entry {
   readonly record: KafkaRecord;
-  /** Budget bytes this record holds: its raw bytes, plus its decoded rows' excess once charged. */
+  /** Budget bytes this record holds: its raw bytes, plus its decoded change's once charged. */
   bytes: number;
   holds: number;
   settled: boolean;

@@ -129,8 +129,8 @@ export class Pipeline {
   /** Open while any partition is paused: the source is back-pressured for as long as it lasts. */
   private fetchPausedSpan: SpanToken | null = null;
   private roomWaiters: (() => void)[] = [];
-  /** Per topic: decoded bytes beyond the raw bytes a record has been charged lately (EWMA). */
-  private readonly decodedExcessPerRecord = new Map<string, number>();
+  /** Per topic: what a record's decoded change has been charged lately (EWMA, record-memory.ts). */
+  private readonly decodedBytesPerRecord = new Map<string, number>();
   private batchRows: number;
   private assigned: TopicPartition[] = [];
   /**
@@ -275,30 +275,29 @@ export class Pipeline {
     const stillCurrent = (): boolean => !this.stopping && this.fatalError === null && this.assignmentIds.get(partitionId(tp.topic, tp.partition)) === assignment;
     let bytes = 0;
     for (const record of batch.records) bytes += rawRecordBytes(record);
-    // The decoded rows are known only after decoding: reserve what this topic's records have
-    // been adding lately, and true it up once the batch is decoded (see chargeDecoded).
-    const expectedExcess = Math.ceil((this.decodedExcessPerRecord.get(tp.topic) ?? 0) * batch.records.length);
-    if (!(await this.reserveRoom(tp, bytes, batch.records.length, expectedExcess))) return;
+    // The decoded changes' size is known only after decoding: reserve what this topic's records
+    // have been charged for theirs lately, and true it up once decoded (settleDecodedBytes).
+    const expectedDecoded = Math.ceil((this.decodedBytesPerRecord.get(tp.topic) ?? 0) * batch.records.length);
+    if (!(await this.reserveRoom(tp, bytes, batch.records.length, expectedDecoded))) return;
     if (!stillCurrent()) {
-      this.releaseBytes(tp, bytes + expectedExcess);
+      this.releaseBytes(tp, bytes + expectedDecoded);
       return;
     }
     if (this.options.decoder.prepare !== undefined) {
       await this.options.decoder.prepare(batch.records, this.abort.signal);
       if (!stillCurrent()) {
-        this.releaseBytes(tp, bytes + expectedExcess);
+        this.releaseBytes(tp, bytes + expectedDecoded);
         return;
       }
     }
     this.checkContinuity(tp, batch.records);
     const decodeStarted = performance.now();
-    let excess = 0;
+    let decoded = 0;
     for (const record of batch.records) {
-      const raw = rawRecordBytes(record);
-      this.tracker.track(record, raw);
-      excess += this.route(record, raw);
+      this.tracker.track(record, rawRecordBytes(record));
+      decoded += this.route(record);
     }
-    this.settleDecodedExcess(tp, batch.records.length, expectedExcess, excess);
+    this.settleDecodedBytes(tp, batch.records.length, expectedDecoded, decoded);
     this.options.controller.stages.meter('decode').record('busy', decodeStarted, performance.now());
     this.options.observer?.recordsReceived?.(tp, batch.records.length, bytes);
     this.schedule();
@@ -322,12 +321,12 @@ export class Pipeline {
    * partitions' batches waiting at once, an await between the two let all of them through
    * together (the chaos outage fault measured 44 MB in flight against a 16 MiB limit).
    * `rawBytes` are the records' own bytes (the controller learns the average record size from
-   * them); `expectedExcess` is the decoded rows' expected excess over them, reserved with them.
+   * them); `expectedDecoded` is their decoded changes' expected size, reserved with them.
    * Resolves false, reserving nothing, when the pipeline stops meanwhile.
    */
-  private async reserveRoom(partition: TopicPartition, rawBytes: number, records: number, expectedExcess: number): Promise<boolean> {
+  private async reserveRoom(partition: TopicPartition, rawBytes: number, records: number, expectedDecoded: number): Promise<boolean> {
     const started = performance.now();
-    const bytes = rawBytes + expectedExcess;
+    const bytes = rawBytes + expectedDecoded;
     let waited = false;
     for (;;) {
       if (this.stopping || this.fatalError !== null) return false;
@@ -340,22 +339,22 @@ export class Pipeline {
       });
     }
     this.pause(this.options.controller.admit(partition, rawBytes, records), 'memory');
-    if (expectedExcess > 0) this.pause(this.options.controller.admit(partition, expectedExcess, 0), 'memory');
+    if (expectedDecoded > 0) this.pause(this.options.controller.admit(partition, expectedDecoded, 0), 'memory');
     if (waited) this.options.controller.stages.meter('fetch').record('backpressured', started, performance.now());
     return true;
   }
 
   /**
    * After a batch is decoded: the tracker holds each record's actual share (raw bytes plus its
-   * decoded excess, released with the record), the budget holds raw bytes plus the reservation.
-   * Admits what the reservation lacked (this may take usage past the pause threshold, which
-   * pauses partitions; the next batch then waits in reserveRoom) or releases what it had in
-   * excess, so that both agree, and learns the topic's excess per record for the next batch.
+   * decoded change's estimate, released with the record), the budget holds raw bytes plus the
+   * reservation. Admits what the reservation lacked (this may take usage past the pause
+   * threshold, which pauses partitions; the next batch then waits in reserveRoom) or releases
+   * its surplus, so that both agree, and learns the topic's bytes per record for the next batch.
    */
-  private settleDecodedExcess(partition: TopicPartition, records: number, reserved: number, charged: number): void {
-    const previous = this.decodedExcessPerRecord.get(partition.topic);
+  private settleDecodedBytes(partition: TopicPartition, records: number, reserved: number, charged: number): void {
+    const previous = this.decodedBytesPerRecord.get(partition.topic);
     const sample = charged / records;
-    this.decodedExcessPerRecord.set(partition.topic, previous === undefined ? sample : previous + 0.25 * (sample - previous));
+    this.decodedBytesPerRecord.set(partition.topic, previous === undefined ? sample : previous + 0.25 * (sample - previous));
     if (charged > reserved) this.pause(this.options.controller.admit(partition, charged - reserved, 0), 'memory');
     else if (charged < reserved) this.releaseBytes(partition, reserved - charged);
   }
@@ -402,11 +401,12 @@ export class Pipeline {
   // ---- routing -----------------------------------------------------------------------------
 
   /**
-   * Decodes and routes one tracked record. Returns the bytes charged to it beyond `rawBytes`
-   * (its decoded rows' estimated excess over its raw bytes, record-memory.ts); the caller admits
-   * them to the budget, and the tracker releases them with the record.
+   * Decodes and routes one tracked record. Returns the bytes charged to it on top of its raw
+   * bytes: its decoded change's estimated size (record-memory.ts), held together with the raw
+   * record (kept for dead-lettering) until it settles. The caller admits them to the budget;
+   * the tracker releases them with the record.
    */
-  private route(record: KafkaRecord, rawBytes: number): number {
+  private route(record: KafkaRecord): number {
     let result: DecodeResult;
     try {
       result = this.options.decoder.decode(record);
@@ -439,12 +439,11 @@ export class Pipeline {
       return 0;
     }
     // Charged before the routing hold is released: the changes hold the record from here on.
-    const estimate = decodedChangeBytes(event);
-    const excess = estimate > rawBytes ? this.tracker.charge(record.topic, record.partition, record.offset, estimate - rawBytes) : 0;
+    const charged = this.tracker.charge(record.topic, record.partition, record.offset, decodedChangeBytes(event));
     this.addToTable(table, event);
     // The routing hold: the record is now held by the changes it went into.
     this.releaseRecord(record.topic, record.partition, record.offset);
-    return excess;
+    return charged;
   }
 
   private addToTable(table: TableState, event: ChangeEvent): void {

@@ -2,8 +2,10 @@
  * What one Kafka record costs the in-flight memory budget (SLUICE_MAX_INFLIGHT_BYTES).
  *
  * Before decoding, a record is counted by its raw bytes (rawRecordBytes). Once decoded, it is
- * charged the larger of that and decodedChangeBytes: compact records (Avro) decode into rows
- * several times their size, verbose ones (JSON with schemas) into rows a fraction of it.
+ * charged its decoded change's estimated size (decodedChangeBytes) on top: both stay in memory
+ * until the record settles (the raw record is kept so that a change rejected later can still be
+ * dead-lettered with its original bytes). Compact records (Confluent Avro, ~290 B) decode into
+ * changes several times their size; verbose ones (JSON with schemas, ~3.4 KB) into a fraction.
  *
  * decodedChangeBytes is an ESTIMATE, not a measurement, of the JS heap a decoded change keeps
  * alive while it waits in a table's compactor and its batch is written: the key and row Maps
