@@ -1,6 +1,7 @@
 /**
  * Byte accounting for the memory bound: buffered + in-flight bytes never exceed `maxBytes`,
- * whatever the backlog.
+ * whatever the backlog. What a record is worth is the pipeline's to say (src/pipeline/
+ * record-memory.ts: its raw bytes plus its decoded change's estimated heap size).
  *
  * Records are already in memory when the source hands them over, so the bound cannot be kept by
  * refusing them; it is kept by pausing early. Partitions are paused once usage reaches the pause

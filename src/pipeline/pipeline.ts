@@ -10,9 +10,11 @@
  *   batch of that table is in flight, then runs alone; later changes follow it.
  * - A Kafka record is released only when every change it contributed to is durable or
  *   dead-lettered; offsets are committed from the contiguous released prefix (OffsetTracker).
- * - Memory: record bytes are admitted to the controller's in-flight budget on arrival and
- *   released when settled; the controller pauses partitions at its pause threshold, and the
- *   source handler waits at the hard limit (SLUICE_MAX_INFLIGHT_BYTES) before admitting more.
+ * - Memory: a record's raw bytes, and the expected size of its decoded change, are admitted to
+ *   the controller's in-flight budget on arrival; once decoded, its decoded change's estimate is
+ *   charged to it instead (record-memory.ts), and all of it is released when the record settles.
+ *   The controller pauses partitions at its pause threshold, and the source handler waits at
+ *   the hard limit (SLUICE_MAX_INFLIGHT_BYTES) before admitting more.
  * - Flow control is decided by the controller (src/control/controller.ts), once per interval:
  *   batch size, write concurrency, which partitions to pause and resume. This file enforces.
  * - Truncates are ordered by source LSN where the source has one: pending or late-arriving
