@@ -84,3 +84,18 @@ test('offsets beyond 2^53 are tracked exactly, next to small ones', () => {
     { topic: 't', partition: 1, offset: 6n },
   ]);
 });
+
+test('bytes charged to a held record (its decoded change) are released with it, or returned when its partition is forgotten; a settled or unknown record takes no charge', () => {
+  const tracker = new OffsetTracker();
+  for (const offset of [0n, 1n, 2n]) tracker.track(record(offset), 10);
+  tracker.retain('t', 0, 0n);
+  assert.equal(tracker.charge('t', 0, 0n, 500), 500);
+  assert.equal(tracker.release('t', 0, 0n), 0, 'routing hold released; the change still holds it');
+  assert.equal(tracker.release('t', 0, 1n), 0, 'not the prefix yet');
+  assert.equal(tracker.charge('t', 0, 1n, 70), 0, 'settled: nothing to charge');
+  assert.equal(tracker.charge('t', 0, 9n, 70), 0, 'not tracked');
+  assert.equal(tracker.charge('t', 1, 0n, 70), 0, 'unknown partition');
+  assert.equal(tracker.release('t', 0, 0n), 520, 'raw and charged bytes of 0, raw bytes of 1');
+  assert.equal(tracker.charge('t', 0, 2n, 300), 300);
+  assert.equal(tracker.forget({ topic: 't', partition: 0 }), 310, 'the revoked partition returns what 2 still held');
+});
