@@ -86,7 +86,7 @@ export const coreSettings = {
   // 64 MiB: on the pg-throughput backlog as fast as 128 MiB (three alternating runs), with
   // ~150 MiB less peak RSS; the process holds about twice the budget (decoded rows, garbage not
   // yet collected) on top of a ~150 MiB base (docs/performance.md, memory).
-  SLUICE_MAX_INFLIGHT_BYTES: setting(positiveInt.default(67_108_864), 'Memory budget: buffered plus in-flight record bytes never exceed this; partitions are paused before it is reached. Peak RSS is roughly 150 MiB plus twice this.', { defaultText: '67108864' }),
+  SLUICE_MAX_INFLIGHT_BYTES: setting(positiveInt.default(67_108_864), 'Memory budget: buffered plus in-flight records (raw bytes plus an estimate of each decoded change) never exceed this; partitions are paused before it is reached. Peak RSS is roughly 150 MiB plus twice this.', { defaultText: '67108864' }),
   SLUICE_CONTROL_INTERVAL_MS: setting(positiveInt.default(1_000), 'How often the controller decides.', { defaultText: '1000' }),
   SLUICE_LAG_SAMPLE_INTERVAL_MS: setting(positiveInt.default(5_000), 'How often lag is read from the broker.', { defaultText: '5000' }),
   SLUICE_COMMIT_INTERVAL_MS: setting(positiveInt.default(1_000), 'How often written offsets are committed.', { defaultText: '1000' }),

@@ -24,7 +24,7 @@ export class SluiceMetrics implements PipelineObserver {
   readonly endToEndLatency = new Histogram({ name: 'sluice_end_to_end_latency_seconds', help: 'From the source commit (source.ts_ms) to the row written.', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900], registers: [this.registry] });
   readonly batchSizeTarget = new Gauge({ name: 'sluice_batch_size_rows', help: 'Batch size the controller currently chooses.', registers: [this.registry] });
   readonly concurrency = new Gauge({ name: 'sluice_write_concurrency', help: 'Write concurrency the controller currently allows.', registers: [this.registry] });
-  readonly inflightBytes = new Gauge({ name: 'sluice_inflight_bytes', help: 'Record bytes received and not yet written (the memory budget in use).', registers: [this.registry] });
+  readonly inflightBytes = new Gauge({ name: 'sluice_inflight_bytes', help: 'Memory budget in use: raw bytes of records received and not yet settled plus the estimated size of their decoded changes.', registers: [this.registry] });
   readonly inflightLimit = new Gauge({ name: 'sluice_inflight_limit_bytes', help: 'SLUICE_MAX_INFLIGHT_BYTES.', registers: [this.registry] });
   readonly pausedPartitions = new Gauge({ name: 'sluice_paused_partitions', help: 'Partitions currently paused.', registers: [this.registry] });
   readonly pauseEvents = new Counter({ name: 'sluice_partition_pauses_total', help: 'Partition pauses, by reason.', labelNames: ['reason'], registers: [this.registry] });
