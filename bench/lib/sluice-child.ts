@@ -35,6 +35,11 @@ export interface SluiceRunOptions {
   /** Stop polling when this returns true (after the `until` condition is otherwise not yet met). */
   readonly stopWhen?: () => boolean;
   readonly timeoutMs?: number;
+  /**
+   * Replicas of sluice in the one consumer group, each its own process (as separate containers
+   * would be), sharing the database: default 1. CPU is summed over them, peak RSS is the largest.
+   */
+  readonly replicas?: number;
 }
 
 export interface SluiceRunMeasurement {
@@ -76,11 +81,11 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
   const database = await createUniqueDatabase(`sluice_bench_${options.label.replaceAll('-', '_')}`);
   await options.prepare?.(database);
   const group = uniqueName(`bench-${options.label}`);
-  const port = await freePort();
+  const ports: number[] = [];
+  for (let replica = 0; replica < (options.replicas ?? 1); replica++) ports.push(await freePort());
   if (options.cpuProfileDir !== undefined) mkdirSync(options.cpuProfileDir, { recursive: true });
   const settings: Settings = {
     ...postgresSinkSettings({ topics: options.topics, databaseUrl: database.url, group }),
-    SLUICE_HTTP_PORT: String(port),
     SLUICE_COMMIT_INTERVAL_MS: '1000',
     SLUICE_LAG_SAMPLE_INTERVAL_MS: '5000',
     SLUICE_LOG_LEVEL: 'warn',
@@ -91,20 +96,23 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
   const pgBefore = postgresCpuSeconds(POSTMASTER_PID);
   const startedAtMs = Date.now();
   const nodeArgs = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, compiledBuild().cli, 'run'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...settings },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-20_000);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('sluice did not start');
-  options.onStart?.(pid);
-  const metricsUrl = `http://127.0.0.1:${port}`;
+  const children = ports.map((port) => {
+    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, compiledBuild().cli, 'run'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...settings, SLUICE_HTTP_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    if (child.pid === undefined) throw new Error('sluice did not start');
+    options.onStart?.(child.pid);
+    return { child, pid: child.pid, metricsUrl: `http://127.0.0.1:${port}` };
+  });
+  const scrapeAll = async (): Promise<MetricSample[]> =>
+    (await Promise.all(children.map(({ metricsUrl }) => withTimeout(scrapeMetrics(metricsUrl), POLL_TIMEOUT_MS).catch(() => [] as MetricSample[])))).flat();
   let firstConsumedAtMs = 0;
   let committedTotal = 0;
   let endedAtMs = 0;
@@ -114,11 +122,10 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
     let endTotal = 0;
     for (const value of ends.values()) endTotal += value;
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sluice (${options.label}) exited: ${output.slice(-3_000)}`);
+      if (children.some(({ child }) => child.exitCode !== null || child.signalCode !== null)) throw new Error(`sluice (${options.label}) exited: ${output.slice(-3_000)}`);
       if (Date.now() > deadline) throw new Error(`sluice (${options.label}): committed ${committedTotal}/${endTotal} at the deadline`);
       if (firstConsumedAtMs === 0) {
-        const samples = await withTimeout(scrapeMetrics(metricsUrl), POLL_TIMEOUT_MS).catch(() => [] as MetricSample[]);
-        if (metricSum(samples, 'sluice_events_consumed_total') > 0) firstConsumedAtMs = Date.now();
+        if (metricSum(await scrapeAll(), 'sluice_events_consumed_total') > 0) firstConsumedAtMs = Date.now();
       }
       // A poll that does not answer is skipped (seen once: a poll never settled while the
       // group was complete), and the admin connection is replaced.
@@ -141,16 +148,16 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     endedAtMs = Date.now();
-    const cpuSeconds = cpuSecondsOf(pid);
-    const rss = peakRssMiB(pid);
+    const cpuSeconds = children.reduce((sum, { pid }) => sum + cpuSecondsOf(pid), 0);
+    const rss = Math.max(...children.map(({ pid }) => peakRssMiB(pid)));
     const pgAfter = postgresCpuSeconds(POSTMASTER_PID);
-    const samples = await withTimeout(scrapeMetrics(metricsUrl), POLL_TIMEOUT_MS).catch(() => [] as MetricSample[]);
+    const samples = await scrapeAll();
     const batches = metricSum(samples, 'sluice_batch_rows_count');
     const write = (q: number): number | null => {
       const seconds = histogramQuantile(samples, 'sluice_write_latency_seconds', q);
       return seconds === null ? null : round(seconds * 1000, 1);
     };
-    const stoppedCleanly = await stop(child, 30_000);
+    const stoppedCleanly = (await Promise.all(children.map(({ child }) => stop(child, 30_000)))).every(Boolean);
     return {
       stoppedCleanly,
       seconds: (endedAtMs - firstConsumedAtMs) / 1000,
@@ -166,12 +173,12 @@ export async function runSluice(options: SluiceRunOptions): Promise<SluiceRunMea
       batches,
       meanBatchRows: batches === 0 ? 0 : round(metricSum(samples, 'sluice_batch_rows_sum') / batches, 0),
       writeErrors: metricSum(samples, 'sluice_write_errors_total'),
-      profileFile: options.cpuProfileDir === undefined ? null : mainThreadProfile(options.cpuProfileDir, pid),
+      profileFile: options.cpuProfileDir === undefined ? null : mainThreadProfile(options.cpuProfileDir, children[0]!.pid),
       database,
       samples,
     };
   } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await offsets.close();
   }
 }

@@ -12,6 +12,9 @@
  *   copy-ceiling         the same change events from a CSV file: COPY → staging → upsert, no Kafka
  *   raw-consume          kafkajs reading every record, nothing decoded or written
  *   sluice-adaptive-profiled  the adaptive run again under `node --cpu-prof` (not in the ratios)
+ *   sluice-adaptive-2-replicas  two sluice processes in the one group (scale-out; informative)
+ *   *-avro               the same events as Confluent Avro: raw consume, adaptive (twice), naive,
+ *                        two replicas (`--no-avro` leaves them out)
  * Each system gets its own group and its own empty database; the target is checked against the
  * generator's expected state after every full run.
  */
@@ -46,6 +49,8 @@ interface SluiceSystem {
   readonly overrides: Record<string, string>;
   readonly until: 'drain' | number;
   readonly profile?: boolean;
+  /** sluice processes in the one group (scale-out by replicas); default 1. */
+  readonly replicas?: number;
 }
 
 interface SluiceSink {
@@ -82,7 +87,7 @@ async function runSluiceSystems(sink: SluiceSink, systems: readonly SluiceSystem
     process.stdout.write(`  ${spec.system}: sinking${spec.until === 'drain' ? '' : ` for ${spec.until} s`} …\n`);
     let measured: Awaited<ReturnType<typeof runSluice>>;
     try {
-      measured = await runSluice({ label: spec.system, topics: sink.topics, overrides: { ...sink.settings, ...spec.overrides }, until: spec.until, timeoutMs: 900_000, ...(spec.profile ? { cpuProfileDir: sink.profileDir } : {}) });
+      measured = await runSluice({ label: spec.system, topics: sink.topics, overrides: { ...sink.settings, ...spec.overrides }, until: spec.until, timeoutMs: 900_000, replicas: spec.replicas ?? 1, ...(spec.profile ? { cpuProfileDir: sink.profileDir } : {}) });
     } catch (error) {
       // One system failing must not lose the others' side-by-side figures.
       sink.notes.push(`${spec.system} not measured: ${String(error).slice(0, 300)}`);
@@ -95,7 +100,7 @@ async function runSluiceSystems(sink: SluiceSink, systems: readonly SluiceSystem
       const eventCount = measured.records * sink.eventsPerRecord;
       sink.push({
         system: spec.system,
-        config: { build: 'compiled', kafka_client: 'kafkajs', format: sink.format, ...spec.overrides, slice: full ? null : `first ${spec.until} s after the first record consumed` },
+        config: { build: 'compiled', kafka_client: 'kafkajs', format: sink.format, replicas: spec.replicas ?? 1, ...spec.overrides, slice: full ? null : `first ${spec.until} s after the first record consumed` },
         events: round(eventCount),
         seconds: round(measured.seconds, 2),
         events_per_s: round(eventCount / measured.seconds),
@@ -156,7 +161,7 @@ export async function pgThroughput(options: ScenarioOptions): Promise<BenchResul
     const raw = await rawConsume(topics);
     push(rawRun('raw-consume', raw, eventsPerRecord, 'json'));
 
-    const sluiceSystems: { system: string; overrides: Record<string, string>; until: 'drain' | number; profile?: boolean }[] = [
+    const sluiceSystems: SluiceSystem[] = [
       { system: 'sluice-adaptive', overrides: { SLUICE_ADAPTIVE: 'true' }, until: 'drain' },
       { system: 'sluice-fixed-1000', overrides: { SLUICE_ADAPTIVE: 'false', SLUICE_FIXED_BATCH_ROWS: '1000', SLUICE_FIXED_CONCURRENCY: '1' }, until: 'drain' },
       { system: 'sluice-adaptive-confluent', overrides: { SLUICE_ADAPTIVE: 'true', SLUICE_KAFKA_CLIENT: 'confluent' }, until: 'drain' },
@@ -166,6 +171,9 @@ export async function pgThroughput(options: ScenarioOptions): Promise<BenchResul
     // The machine is shared and its load moves by minutes: the adaptive run is repeated after
     // the others and the ratios use the mean of both.
     sluiceSystems.push({ system: 'sluice-adaptive-repeat', overrides: { SLUICE_ADAPTIVE: 'true' }, until: 'drain' });
+    // Scale-out as deployed (replicas up to the partition count), not a target system: two
+    // processes on two cores that Kafka and PostgreSQL also use.
+    sluiceSystems.push({ system: 'sluice-adaptive-2-replicas', overrides: { SLUICE_ADAPTIVE: 'true' }, until: 'drain', replicas: 2 });
     const profileDir = path.join(benchRoot, 'bench/results/profiles/pg-throughput');
     if (options.profile) rmSync(profileDir, { recursive: true, force: true });
     const sink = { topics, eventsPerRecord, workload, format: 'json' as const, settings: {}, profileDir, push, notes };
@@ -237,6 +245,7 @@ export async function pgThroughput(options: ScenarioOptions): Promise<BenchResul
           { system: 'sluice-adaptive-avro', overrides: { SLUICE_ADAPTIVE: 'true' }, until: 'drain' },
           { system: 'sluice-naive-avro', overrides: NAIVE, until: naiveSeconds },
           { system: 'sluice-adaptive-avro-repeat', overrides: { SLUICE_ADAPTIVE: 'true' }, until: 'drain' },
+          { system: 'sluice-adaptive-avro-2-replicas', overrides: { SLUICE_ADAPTIVE: 'true' }, until: 'drain', replicas: 2 },
         ]);
       } catch (error) {
         notes.push(`Avro systems not measured: ${String(error).slice(0, 500)}`);
@@ -269,6 +278,10 @@ export async function pgThroughput(options: ScenarioOptions): Promise<BenchResul
     avro_sluice_share_of_raw_consume: ratio(sluiceAvro, rate('raw-consume-avro')),
     avro_sluice_vs_json_sluice: ratio(sluiceAvro, sluice),
     avro_sluice_vs_debezium_jdbc_default_json: ratio(sluiceAvro, rate('debezium-jdbc-default')),
+    two_replicas_vs_one: ratio(rate('sluice-adaptive-2-replicas'), sluice),
+    two_replicas_vs_naive: ratio(rate('sluice-adaptive-2-replicas'), rate('sluice-naive')),
+    avro_two_replicas_vs_one: ratio(rate('sluice-adaptive-avro-2-replicas'), sluiceAvro),
+    avro_two_replicas_vs_naive: ratio(rate('sluice-adaptive-avro-2-replicas'), rate('sluice-naive-avro')),
   };
   const cpuPerEvent = (system: string): number | null => (runs.find((run) => run.system === system)?.cpu_us_per_event as number | undefined) ?? null;
   const cpuRatios = {
