@@ -12,7 +12,23 @@ export interface TableNaming {
   readonly prefix: string;
 }
 
+/**
+ * The last answer of targetTableFor. It is called for every record, and a fetched batch is one
+ * partition of one topic, mostly one table: the decoder hands out the same SourceTable object
+ * for consecutive records of a table, so returning the same TargetTable object saves an
+ * allocation per record and lets tableKey's cache hit.
+ */
+let lastTarget: { readonly source: SourceTable; readonly topic: string; readonly naming: TableNaming; readonly target: TargetTable } | null = null;
+
 export function targetTableFor(source: SourceTable, topic: string, naming: TableNaming): TargetTable {
+  const last = lastTarget;
+  if (last !== null && last.source === source && last.topic === topic && last.naming === naming) return last.target;
+  const target = Object.freeze(namedTarget(source, topic, naming));
+  lastTarget = { source, topic, naming, target };
+  return target;
+}
+
+function namedTarget(source: SourceTable, topic: string, naming: TableNaming): TargetTable {
   switch (naming.rule) {
     case 'source':
       return { namespace: source.schema, name: naming.prefix + source.table };
@@ -24,9 +40,21 @@ export function targetTableFor(source: SourceTable, topic: string, naming: Table
 }
 
 /**
+ * Keys by TargetTable object: the pipeline asks for one per record with the object
+ * targetTableFor handed out. TargetTable is readonly, so an object's key never changes.
+ */
+const tableKeys = new WeakMap<TargetTable, string>();
+
+/**
  * One string per target table, for maps. JSON keeps it unambiguous even for names that contain
  * dots ("a.b"."c" and "a"."b.c" must never share a batch).
  */
 export function tableKey(table: TargetTable): string {
-  return JSON.stringify([table.namespace, table.name]);
+  let key = tableKeys.get(table);
+  if (key === undefined) {
+    key = JSON.stringify([table.namespace, table.name]);
+    tableKeys.set(table, key);
+  }
+  return key;
 }
+
