@@ -34,7 +34,7 @@ import { type EnvelopeTopicState, isObject, keySchemaFromRow, readEnvelope, rowE
 import { JsonSyntaxError, parseLosslessJson } from '../lossless-json.ts';
 import { DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER, type ToastPlaceholders, toastPlaceholders } from '../toast.ts';
 import type { DecodeResult, Row } from '../types.ts';
-import { type FrameRole, peekSchemaId, readConfluentFrame } from './confluent-frame.ts';
+import { CONFLUENT_HEADER_BYTES, type FrameRole, peekSchemaId, readConfluentSchemaId } from './confluent-frame.ts';
 import type { LoadedSchema, SchemaStore } from './schema-store.ts';
 
 export interface AvroDecoderOptions {
@@ -116,14 +116,20 @@ export function createAvroDecoder(options: AvroDecoderOptions): AvroDecoder {
   }
 
   function readDatum(bytes: Buffer, role: FrameRole): { schema: LoadedSchema; datum: unknown } {
-    const frame = readConfluentFrame(bytes, role);
-    const schema = loadedSchema(frame.schemaId, role);
+    const schemaId = readConfluentSchemaId(bytes, role);
+    const schema = loadedSchema(schemaId, role);
     let datum: unknown;
     try {
-      datum = schema.type.fromBuffer(frame.body);
+      // decode() reads the datum in place (fromBuffer would need a Buffer view of the body per
+      // message); it reports a short datum as offset -1 and leaves trailing bytes to the caller,
+      // so both checks of fromBuffer are made here, with its messages.
+      const read = schema.type.decode(bytes, CONFLUENT_HEADER_BYTES);
+      if (read.offset < 0) throw new Error('truncated buffer');
+      if (read.offset < bytes.length) throw new Error('trailing data');
+      datum = read.value;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      fail('avro.malformed_datum', `record ${role} does not decode with schema id ${frame.schemaId}: ${reason}`);
+      fail('avro.malformed_datum', `record ${role} does not decode with schema id ${schemaId}: ${reason}`);
     }
     return { schema, datum };
   }

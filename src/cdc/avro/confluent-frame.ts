@@ -8,16 +8,14 @@ import { DecodeError } from '../../errors.ts';
 export const CONFLUENT_MAGIC_BYTE = 0;
 export const CONFLUENT_HEADER_BYTES = 5;
 
-export interface ConfluentFrame {
-  readonly schemaId: number;
-  /** The Avro datum, without the header. */
-  readonly body: Buffer;
-}
-
 export type FrameRole = 'key' | 'value';
 
-/** Throws DecodeError('avro.bad_magic_byte' | 'avro.truncated_frame'). */
-export function readConfluentFrame(bytes: Buffer, role: FrameRole): ConfluentFrame {
+/**
+ * The schema id of a Confluent-framed message; its Avro datum starts at CONFLUENT_HEADER_BYTES
+ * (read in place, without a Buffer view per message). Throws DecodeError('avro.bad_magic_byte' |
+ * 'avro.truncated_frame').
+ */
+export function readConfluentSchemaId(bytes: Buffer, role: FrameRole): number {
   if (bytes[0] !== CONFLUENT_MAGIC_BYTE) {
     throw new DecodeError(
       'avro.bad_magic_byte',
@@ -27,7 +25,7 @@ export function readConfluentFrame(bytes: Buffer, role: FrameRole): ConfluentFra
   if (bytes.length < CONFLUENT_HEADER_BYTES) {
     throw new DecodeError('avro.truncated_frame', `the record ${role} has ${bytes.length} bytes, shorter than the 5-byte Confluent header`);
   }
-  return { schemaId: bytes.readUInt32BE(1), body: bytes.subarray(CONFLUENT_HEADER_BYTES) };
+  return bytes.readUInt32BE(1);
 }
 
 /** The schema id of a framed message, or null when it is not one (used to pre-fetch schemas). */

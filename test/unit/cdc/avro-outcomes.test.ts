@@ -61,6 +61,11 @@ describe('Avro decoder outcomes', () => {
     assert.match(decodeErrorCode(() => decoder.decode({ ...good, value: value.subarray(0, 3) })), /^avro\.truncated_frame: .*3 bytes/);
     assert.match(decodeErrorCode(() => decoder.decode({ ...good, value: value.subarray(0, value.length - 4) })), /^avro\.malformed_datum: record value does not decode with schema id/);
     assert.match(decodeErrorCode(() => decoder.decode({ ...good, value: Buffer.concat([value, Buffer.from([1, 2])]) })), /^avro\.malformed_datum: .*trailing/);
+    assert.match(decodeErrorCode(() => decoder.decode({ ...good, value: value.subarray(0, 6) })), /^avro\.malformed_datum: .*truncated buffer/);
+    // The datum is read in place: a value that is a view into a larger fetch buffer (as the
+    // Kafka client delivers it), with other bytes on both sides, decodes the same.
+    const inFetchBuffer = Buffer.concat([Buffer.from([9, 9, 9]), value, Buffer.from([7, 7])]).subarray(3, 3 + value.length);
+    assert.deepEqual(decoder.decode({ ...good, value: inFetchBuffer }), decoder.decode(good));
     assert.match(decodeErrorCode(() => decoder.decode({ ...good, key: Buffer.from('id=1') })), /^avro\.bad_magic_byte: the record key/);
     // A JSON key is accepted (key.converter left at JSON), typed by the row's columns.
     const jsonKeyed = decoder.decode({ ...good, key: Buffer.from('{"id":1}') });
