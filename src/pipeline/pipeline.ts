@@ -111,6 +111,13 @@ interface TableState {
   truncatedBelow: bigint | null;
 }
 
+/**
+ * Reserved per record for a topic whose decoded changes have not been measured yet (its first
+ * batches): above what the widest generated rows measured (~3.8–4 KB for 50 columns or TOAST
+ * text). Trued up after decoding.
+ */
+const UNMEASURED_DECODED_BYTES_PER_RECORD = 4_096;
+
 export class Pipeline {
   private readonly tracker = new OffsetTracker();
   private readonly continuity = new OffsetContinuity();
@@ -278,9 +285,11 @@ export class Pipeline {
     let bytes = 0;
     for (const record of batch.records) bytes += rawRecordBytes(record);
     // The decoded changes' size is known only after decoding: reserve what this topic's records
-    // have been charged for theirs lately, and true it up once decoded (settleDecodedBytes).
-    const expectedDecoded = Math.ceil((this.decodedBytesPerRecord.get(tp.topic) ?? 0) * batch.records.length);
-    if (!(await this.reserveRoom(tp, bytes, batch.records.length, expectedDecoded))) return;
+    // have been charged for theirs lately (a conservative size per record until its first batch
+    // is decoded: a fetch round hands over every partition's first batch at once, and compact
+    // records decode to rows many times their size), and true it up once decoded.
+    const expectedDecoded = await this.reserveRoom(tp, bytes, batch.records.length, () => this.decodedBytesPerRecord.get(tp.topic) ?? UNMEASURED_DECODED_BYTES_PER_RECORD);
+    if (expectedDecoded === null) return;
     if (!stillCurrent()) {
       this.releaseBytes(tp, bytes + expectedDecoded);
       return;
@@ -323,17 +332,25 @@ export class Pipeline {
    * partitions' batches waiting at once, an await between the two let all of them through
    * together (the chaos outage fault measured 44 MB in flight against a 16 MiB limit).
    * `rawBytes` are the records' own bytes (the controller learns the average record size from
-   * them); `expectedDecoded` is their decoded changes' expected size, reserved with them.
-   * Resolves false, reserving nothing, when the pipeline stops meanwhile.
+   * them); `decodedPerRecord` is what their decoded changes are expected to take each, read at
+   * every check (a measurement may arrive while the batch waits) and reserved with them.
+   * Resolves to the decoded bytes reserved, or null, reserving nothing, when the pipeline stops.
    */
-  private async reserveRoom(partition: TopicPartition, rawBytes: number, records: number, expectedDecoded: number): Promise<boolean> {
+  private async reserveRoom(partition: TopicPartition, rawBytes: number, records: number, decodedPerRecord: () => number): Promise<number | null> {
     const started = performance.now();
-    const bytes = rawBytes + expectedDecoded;
     let waited = false;
+    let expectedDecoded: number;
     for (;;) {
-      if (this.stopping || this.fatalError !== null) return false;
+      if (this.stopping || this.fatalError !== null) return null;
+      expectedDecoded = Math.ceil(decodedPerRecord() * records);
       const used = this.options.controller.snapshot().inflight.usedBytes;
-      if (used === 0 || used + bytes <= this.options.maxInflightBytes) break;
+      if (used + rawBytes + expectedDecoded <= this.options.maxInflightBytes) break;
+      if (used === 0) {
+        // Alone, a batch always goes (nothing would ever make room for it); what it reserves
+        // stays within the limit, so only rows that really are larger can take usage past it.
+        expectedDecoded = Math.max(0, Math.min(expectedDecoded, this.options.maxInflightBytes - rawBytes));
+        break;
+      }
       waited = true;
       await new Promise<void>((resolve) => {
         this.roomWaiters.push(resolve);
@@ -343,7 +360,7 @@ export class Pipeline {
     this.pause(this.options.controller.admit(partition, rawBytes, records), 'memory');
     if (expectedDecoded > 0) this.pause(this.options.controller.admit(partition, expectedDecoded, 0), 'memory');
     if (waited) this.options.controller.stages.meter('fetch').record('backpressured', started, performance.now());
-    return true;
+    return expectedDecoded;
   }
 
   /**

@@ -277,3 +277,54 @@ test('a revoked partition gives back everything charged for its records, and a b
     await pipeline.stop(1_000);
   }
 });
+
+/** A decoder whose schema lookup (prepare) waits for a gate, as the Avro decoder waits for the registry. */
+class GatedPrepareDecoder extends CompactDecoder {
+  private openGate!: () => void;
+  private readonly gate = new Promise<void>((resolve) => {
+    this.openGate = resolve;
+  });
+  open(): void {
+    this.openGate();
+  }
+  override async prepare(): Promise<void> {
+    await super.prepare();
+    await this.gate;
+  }
+}
+
+test('the first batches of a new topic, admitted together while their schemas are fetched, stay within the limit (nothing measured yet to reserve from)', { timeout: 30_000 }, async () => {
+  const maxInflightBytes = 256 * 1024;
+  const controller = new Controller({ maxInflightBytes, headroomBytes: 64 * 1024 });
+  const source = new HandDrivenSource();
+  const writer = new GatedWriter();
+  const decoder = new GatedPrepareDecoder();
+  const pipeline = pipelineWith(source, writer, decoder, controller, maxInflightBytes, []);
+  await pipeline.start();
+  const handlers = source.handlers!;
+  const partitions = [0, 1, 2, 3].map((partition) => ({ topic: TOPIC, partition }));
+  try {
+    await handlers.onAssigned(partitions);
+    // One fetch round: four partitions' first batches, rows decoding to ~1.5 KB from ~10 B.
+    const batches = partitions.map((partition, index) => batchOf(partition, lengths(11 + index, 40, 1_200, 1_800).map((length, row) => `${index * 1_000 + row + 1}:${length}`), 0n));
+    const total = batches.reduce((sum, batch) => sum + expectedCharge(batch).charged, 0);
+    assert.ok(total > maxInflightBytes, `the four batches together (${total} B) must exceed the limit for this test to say anything`);
+    const deliveries = batches.map((batch) => handlers.onBatch(batch));
+    await settleQueued();
+    decoder.open();
+    // The writes are held: whatever was admitted now stays. (Admitted on raw bytes, all four
+    // were decoded at once and took usage past the limit.)
+    await until(() => decoder.prepared >= 2, () => `prepared ${decoder.prepared}`);
+    await settleQueued();
+    assert.ok(controller.snapshot().inflight.peakBytes <= maxInflightBytes, `peak ${controller.snapshot().inflight.peakBytes} B over the ${maxInflightBytes} B limit (${decoder.prepared} batches decoded)`);
+    writer.openGate();
+    await Promise.all(deliveries);
+    await until(() => writer.written.length === 160, () => `written ${writer.written.length} of 160`);
+    assert.ok(controller.snapshot().inflight.peakBytes <= maxInflightBytes, `peak ${controller.snapshot().inflight.peakBytes} B over the ${maxInflightBytes} B limit`);
+    await until(() => controller.snapshot().inflight.usedBytes === 0, () => `used ${controller.snapshot().inflight.usedBytes}`);
+  } finally {
+    writer.openGate();
+    decoder.open();
+    await pipeline.stop(1_000);
+  }
+});
