@@ -155,6 +155,27 @@ function pipelineWith(source: HandDrivenSource, writer: Writer, decoder: EventDe
   });
 }
 
+interface BudgetedPipeline<D extends EventDecoder> {
+  readonly controller: Controller;
+  readonly source: HandDrivenSource;
+  readonly pipeline: Pipeline;
+  readonly handlers: SourceHandlers;
+  readonly decoder: D;
+  readonly deadLettered: number[];
+  /** Bytes of the budget in use now. */
+  readonly used: () => number;
+}
+
+/** A started pipeline with the given budget over a hand-driven source. */
+async function startBudgeted<D extends EventDecoder>(maxInflightBytes: number, headroomBytes: number, writer: Writer, decoder: D): Promise<BudgetedPipeline<D>> {
+  const controller = new Controller({ maxInflightBytes, headroomBytes });
+  const source = new HandDrivenSource();
+  const deadLettered: number[] = [];
+  const pipeline = pipelineWith(source, writer, decoder, controller, maxInflightBytes, deadLettered);
+  await pipeline.start();
+  return { controller, source, pipeline, handlers: source.handlers!, decoder, deadLettered, used: () => controller.snapshot().inflight.usedBytes };
+}
+
 async function until(condition: () => boolean, what: () => string, deadlineMs = 10_000): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while (!condition()) {
@@ -170,14 +191,8 @@ async function settleQueued(): Promise<void> {
 
 test('compact records with large decoded rows are charged their decoded size too: partitions pause, the next batch waits for room, usage returns to 0 once written', { timeout: 30_000 }, async () => {
   const maxInflightBytes = 256 * 1024;
-  const controller = new Controller({ maxInflightBytes, headroomBytes: 64 * 1024 });
-  const source = new HandDrivenSource();
   const writer = new GatedWriter();
-  const decoder = new CompactDecoder();
-  const pipeline = pipelineWith(source, writer, decoder, controller, maxInflightBytes, []);
-  const used = (): number => controller.snapshot().inflight.usedBytes;
-  await pipeline.start();
-  const handlers = source.handlers!;
+  const { controller, source, pipeline, handlers, decoder, used } = await startBudgeted(maxInflightBytes, 64 * 1024, writer, new CompactDecoder());
   try {
     await handlers.onAssigned([P0]);
     const first = batchOf(P0, lengths(7, 100, 800, 1_800).map((length, index) => `${index + 1}:${length}`), 0n);
@@ -207,15 +222,8 @@ test('compact records with large decoded rows are charged their decoded size too
 
 test('what a record is charged is released on every path: written, dead-lettered at decode or write, skipped, a moved key, and after the learnt reservation is trued up', { timeout: 30_000 }, async () => {
   const maxInflightBytes = 4 * 1024 * 1024;
-  const controller = new Controller({ maxInflightBytes, headroomBytes: 1024 * 1024 });
-  const source = new HandDrivenSource();
   const writer = new GatedWriter(new Set([3n, 7n]));
-  const decoder = new CompactDecoder();
-  const deadLettered: number[] = [];
-  const pipeline = pipelineWith(source, writer, decoder, controller, maxInflightBytes, deadLettered);
-  const used = (): number => controller.snapshot().inflight.usedBytes;
-  await pipeline.start();
-  const handlers = source.handlers!;
+  const { pipeline, handlers, deadLettered, used } = await startBudgeted(maxInflightBytes, 1024 * 1024, writer, new CompactDecoder());
   try {
     await handlers.onAssigned([P0]);
     const firstValues = ['1:900', 'tombstone', '2:40', 'garbage', '3:2000', '4:1500:1', 'tombstone', '5:10'];
@@ -244,14 +252,8 @@ test('what a record is charged is released on every path: written, dead-lettered
 
 test('a revoked partition gives back everything charged for its records, and a batch that waited for room across the revocation gives back its reservation', { timeout: 30_000 }, async () => {
   const maxInflightBytes = 128 * 1024;
-  const controller = new Controller({ maxInflightBytes, headroomBytes: 32 * 1024 });
-  const source = new HandDrivenSource();
   const writer = new GatedWriter();
-  const decoder = new CompactDecoder();
-  const pipeline = pipelineWith(source, writer, decoder, controller, maxInflightBytes, []);
-  const used = (): number => controller.snapshot().inflight.usedBytes;
-  await pipeline.start();
-  const handlers = source.handlers!;
+  const { pipeline, handlers, decoder, used } = await startBudgeted(maxInflightBytes, 32 * 1024, writer, new CompactDecoder());
   try {
     await handlers.onAssigned([P0, P1]);
     const kept = batchOf(P0, ['1:100', '2:100'], 0n);
@@ -295,13 +297,8 @@ class GatedPrepareDecoder extends CompactDecoder {
 
 test('the first batches of a new topic, admitted together while their schemas are fetched, stay within the limit (nothing measured yet to reserve from)', { timeout: 30_000 }, async () => {
   const maxInflightBytes = 256 * 1024;
-  const controller = new Controller({ maxInflightBytes, headroomBytes: 64 * 1024 });
-  const source = new HandDrivenSource();
   const writer = new GatedWriter();
-  const decoder = new GatedPrepareDecoder();
-  const pipeline = pipelineWith(source, writer, decoder, controller, maxInflightBytes, []);
-  await pipeline.start();
-  const handlers = source.handlers!;
+  const { controller, pipeline, handlers, decoder } = await startBudgeted(maxInflightBytes, 64 * 1024, writer, new GatedPrepareDecoder());
   const partitions = [0, 1, 2, 3].map((partition) => ({ topic: TOPIC, partition }));
   try {
     await handlers.onAssigned(partitions);
