@@ -11,34 +11,16 @@ import { test } from 'node:test';
 import type { DecodeResult } from '../../../src/cdc/types.ts';
 import { Controller } from '../../../src/control/controller.ts';
 import { DecodeError, SinkError } from '../../../src/errors.ts';
-import type { KafkaRecord, KafkaSource, OffsetCommit, RecordBatch, SourceHandlers, TopicPartition } from '../../../src/kafka/types.ts';
-import { silentLogger } from '../../../src/observe/logger.ts';
-import { type EventDecoder, Pipeline } from '../../../src/pipeline/pipeline.ts';
+import type { KafkaRecord, RecordBatch, SourceHandlers, TopicPartition } from '../../../src/kafka/types.ts';
+import type { EventDecoder, Pipeline } from '../../../src/pipeline/pipeline.ts';
 import { decodedChangeBytes, rawRecordBytes } from '../../../src/pipeline/record-memory.ts';
 import type { RowFailure, TableBatch, WriteResult, Writer } from '../../../src/writer/types.ts';
 import { upsert } from '../../support/events.ts';
+import { HandDrivenSource, handDrivenPipeline } from '../../support/hand-driven-pipeline.ts';
 
 const TOPIC = 'cdc.public.items';
 const P0: TopicPartition = { topic: TOPIC, partition: 0 };
 const P1: TopicPartition = { topic: TOPIC, partition: 1 };
-
-class HandDrivenSource implements KafkaSource {
-  handlers: SourceHandlers | null = null;
-  readonly paused: TopicPartition[] = [];
-  async start(handlers: SourceHandlers): Promise<void> {
-    this.handlers = handlers;
-  }
-  pause(partitions: readonly TopicPartition[]): void {
-    this.paused.push(...partitions);
-  }
-  resume(): void {}
-  seek(): void {}
-  async commit(_offsets: readonly OffsetCommit[]): Promise<void> {}
-  assignment(): readonly TopicPartition[] {
-    return [];
-  }
-  async stop(): Promise<void> {}
-}
 
 /** Writes wait until the gate opens; rows whose id is in `poison` are rejected as poison. */
 class GatedWriter implements Writer {
@@ -130,31 +112,6 @@ function expectedCharge(batch: RecordBatch): { raw: number; charged: number } {
   return { raw, charged };
 }
 
-function pipelineWith(source: HandDrivenSource, writer: Writer, decoder: EventDecoder, controller: Controller, maxInflightBytes: number, deadLettered: number[]): Pipeline {
-  return new Pipeline({
-    source,
-    decoder,
-    writer,
-    deadLetters: {
-      send: async (_topic, messages) => {
-        deadLettered.push(messages.length);
-      },
-    },
-    dlqTopic: 'dlq',
-    controller,
-    maxInflightBytes,
-    naming: { rule: 'source', prefix: '' },
-    lingerMs: 10,
-    maxBatchRows: 1_000,
-    retry: { baseMs: 10, maxMs: 100, maxAttempts: 3 },
-    commitIntervalMs: 50,
-    controlIntervalMs: 1_000,
-    delivery: 'at-least-once',
-    groupId: 'g',
-    logger: silentLogger(),
-  });
-}
-
 interface BudgetedPipeline<D extends EventDecoder> {
   readonly controller: Controller;
   readonly source: HandDrivenSource;
@@ -171,7 +128,7 @@ async function startBudgeted<D extends EventDecoder>(maxInflightBytes: number, h
   const controller = new Controller({ maxInflightBytes, headroomBytes });
   const source = new HandDrivenSource();
   const deadLettered: number[] = [];
-  const pipeline = pipelineWith(source, writer, decoder, controller, maxInflightBytes, deadLettered);
+  const pipeline = handDrivenPipeline({ source, decoder, writer, controller, maxInflightBytes, onDeadLetters: (messages) => deadLettered.push(messages.length) });
   await pipeline.start();
   return { controller, source, pipeline, handlers: source.handlers!, decoder, deadLettered, used: () => controller.snapshot().inflight.usedBytes };
 }

@@ -9,33 +9,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DecodeResult } from '../../../src/cdc/types.ts';
 import { Controller } from '../../../src/control/controller.ts';
-import type { KafkaRecord, KafkaSource, OffsetCommit, RecordBatch, SourceHandlers, TopicPartition } from '../../../src/kafka/types.ts';
-import { silentLogger } from '../../../src/observe/logger.ts';
-import { type EventDecoder, Pipeline } from '../../../src/pipeline/pipeline.ts';
+import type { KafkaRecord, RecordBatch, TopicPartition } from '../../../src/kafka/types.ts';
+import type { EventDecoder } from '../../../src/pipeline/pipeline.ts';
 import type { TableBatch, WriteResult, Writer } from '../../../src/writer/types.ts';
 import { upsert } from '../../support/events.ts';
+import { HandDrivenSource, handDrivenPipeline } from '../../support/hand-driven-pipeline.ts';
 
 const TOPIC = 'cdc.public.items';
 const PARTITION: TopicPartition = { topic: TOPIC, partition: 0 };
-
-/** A source the test drives by hand: it calls the handlers the way a client library would. */
-class HandDrivenSource implements KafkaSource {
-  handlers: SourceHandlers | null = null;
-  readonly commits: OffsetCommit[] = [];
-  async start(handlers: SourceHandlers): Promise<void> {
-    this.handlers = handlers;
-  }
-  pause(): void {}
-  resume(): void {}
-  seek(): void {}
-  async commit(offsets: readonly OffsetCommit[]): Promise<void> {
-    this.commits.push(...offsets);
-  }
-  assignment(): readonly TopicPartition[] {
-    return [];
-  }
-  async stop(): Promise<void> {}
-}
 
 /** Keeps the last written `name` of each id, in write order: what a table would hold. */
 class TableInMemory implements Writer {
@@ -97,24 +78,7 @@ test('a batch that waited across a revocation is dropped, so the re-read newer c
   const source = new HandDrivenSource();
   const writer = new TableInMemory();
   const decoder = new GatedDecoder();
-  const pipeline = new Pipeline({
-    source,
-    decoder,
-    writer,
-    deadLetters: { send: async () => undefined },
-    dlqTopic: 'dlq',
-    controller: new Controller(),
-    maxInflightBytes: 1024 * 1024,
-    naming: { rule: 'source', prefix: '' },
-    lingerMs: 10,
-    maxBatchRows: 1_000,
-    retry: { baseMs: 10, maxMs: 100, maxAttempts: 3 },
-    commitIntervalMs: 50,
-    controlIntervalMs: 1_000,
-    delivery: 'at-least-once',
-    groupId: 'g',
-    logger: silentLogger(),
-  });
+  const pipeline = handDrivenPipeline({ source, decoder, writer, controller: new Controller(), maxInflightBytes: 1024 * 1024 });
   await pipeline.start();
   const handlers = source.handlers!;
   try {
